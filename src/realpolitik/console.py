@@ -1,0 +1,94 @@
+"""What the command line shows a person: scenario summaries and forecast tables, in a neutral voice.
+
+Every figure is labelled as a model's estimate from the scenario's inputs, with the model named, so that a
+table pasted into a brief cannot be mistaken for a statement of fact or a recommendation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from .models.base import Trajectory
+from .scenario.model import Estimate, Issue, Scenario
+
+CAVEAT = (
+    "Model output: estimates computed from the scenario's inputs (themselves estimates with ranges); "
+    "not a prediction of fact and not a recommendation."
+)
+
+
+def fmt_estimate(e: Estimate | None) -> str:
+    if e is None:
+        return "–"
+    if e.low is None or e.high is None:
+        return f"{e.value:g}"
+    return f"{e.value:g} [{e.low:g}–{e.high:g}]"
+
+
+def nearest_anchor(issue: Issue, x: float) -> str:
+    """The label of the scale anchor nearest to ``x`` ('' when the issue has no anchors)."""
+    anchors = issue.scale.anchors
+    if not anchors:
+        return ""
+    best = min(anchors, key=lambda a: abs(a.value - x))
+    return f"≈ {best.label} ({best.value:g})"
+
+
+def print_summary(console: Console, scenario: Scenario) -> None:
+    console.print(
+        f"[bold]{scenario.title}[/bold]  ({scenario.id}" + (f", as of {scenario.as_of}" if scenario.as_of else "") + ")"
+    )
+    if scenario.description:
+        console.print(scenario.description.strip().split("\n\n")[0], style="dim")
+    actors = Table(title="Actors", show_lines=False)
+    for col in ("id", "name", "capability"):
+        actors.add_column(col)
+    for a in scenario.actors:
+        actors.add_row(a.id, a.name, fmt_estimate(a.capability))
+    console.print(actors)
+    issues = Table(title="Issues")
+    for col in ("id", "name", "scale", "status quo", "rule"):
+        issues.add_column(col)
+    for i in scenario.issues:
+        scale = f"{i.scale.low:g}–{i.scale.high:g}"
+        if i.scale.anchors:
+            scale += "\n" + "\n".join(f"  {a.value:g}: {a.label}" for a in i.scale.anchors)
+        issues.add_row(i.id, i.name, scale, fmt_estimate(i.status_quo), i.decision_rule)
+    console.print(issues)
+    if scenario.strategies:
+        strategies = Table(title="Strategies")
+        strategies.add_column("id")
+        strategies.add_column("interventions")
+        for s in scenario.strategies:
+            strategies.add_row(s.id, ", ".join(s.interventions) or "(none: the status quo)")
+        console.print(strategies)
+
+
+def print_forecast(
+    console: Console, scenario: Scenario | None, traj: Trajectory, issues: list[str] | None = None
+) -> None:
+    """One table per issue: forecast, nearest labelled anchor, and each actor's start and end positions."""
+    a = traj.arrays
+    for i, issue_id in enumerate(a.issue_ids):
+        if issues is not None and issue_id not in issues:
+            continue
+        issue = scenario.issue(issue_id) if scenario is not None else None
+        x = float(traj.forecast[0, i])
+        title = f"{issue.name if issue else issue_id}: forecast {x:.4g}"
+        if issue is not None:
+            title += f" {nearest_anchor(issue, x)}"
+        table = Table(title=f"{title}  [model: {traj.model}, rounds: {traj.rounds}]")
+        table.add_column("actor")
+        table.add_column("start", justify="right")
+        table.add_column("end", justify="right")
+        table.add_column("moved", justify="right")
+        for k, name in enumerate(a.actor_names):
+            if not a.present[k, i]:
+                continue
+            start, end = traj.positions[0, 0, k, i], traj.positions[0, -1, k, i]
+            moved = "" if np.isclose(start, end) else f"{end - start:+.3g}"
+            table.add_row(name, f"{start:.4g}", f"{end:.4g}", moved)
+        console.print(table)
+    console.print(CAVEAT, style="dim italic")

@@ -1,0 +1,229 @@
+"""The scenario: actors, issues, stances, channels, interventions and strategies, as frozen pydantic models.
+
+A scenario is the analyst's statement of a bargaining situation in their own words and units. Every number may
+be a plain value or an :class:`Estimate` with a range, so that uncertainty is written down where the number is,
+next to its rationale and sources. Cross-references (a stance naming an actor, a strategy naming an
+intervention) are checked by :mod:`realpolitik.scenario.validate`, which reports every problem with its line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
+
+Id = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$",
+        max_length=80,
+        description="An identifier: letters, digits, '_' and '-', starting with a letter or digit (no dots).",
+    ),
+]
+Distribution = Literal["triangular", "uniform", "pert", "truncnormal"]
+RESERVED_IDS = frozenset({"channel", "coalition"})
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Documented(Frozen):
+    """Any element may say why it is what it is: a rationale in words and the ids of its sources."""
+
+    rationale: str | None = Field(default=None, description="Why this element or number is what it is.")
+    sources: list[str] = Field(default_factory=list, description="Ids of entries in the scenario's `sources`.")
+
+
+class Estimate(Frozen):
+    """A number with an honest range: ``{value: 60, low: 40, high: 75, dist: triangular}``.
+
+    A plain number in a file means a point value (no range). ``dist`` names how the lab samples it: triangular
+    (mode = value, the default), uniform, beta-PERT (mode = value) or a normal truncated to [low, high] with mean
+    = value and the range covering about ±2 standard deviations.
+    """
+
+    value: float
+    low: float | None = None
+    high: float | None = None
+    dist: Distribution = "triangular"
+    rationale: str | None = None
+    sources: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_number(cls, data: Any) -> Any:
+        if isinstance(data, bool):
+            raise ValueError("expected a number or {value, low, high}, got a boolean")
+        if isinstance(data, int | float):
+            return {"value": data}
+        return data
+
+    @model_validator(mode="after")
+    def _check_range(self) -> Estimate:
+        if (self.low is None) != (self.high is None):
+            raise ValueError("give both low and high, or neither")
+        if self.low is not None and self.high is not None:
+            if self.low > self.high:
+                raise ValueError(f"low ({self.low:g}) > high ({self.high:g})")
+            if not self.low <= self.value <= self.high:
+                raise ValueError(f"value {self.value:g} is outside its range [{self.low:g}, {self.high:g}]")
+        return self
+
+    @property
+    def is_uncertain(self) -> bool:
+        return self.low is not None and self.high is not None and self.low < self.high
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: Any) -> Any:
+        """A point value with nothing else to say is written back as a plain number."""
+        if self.low is None and self.rationale is None and not self.sources and self.dist == "triangular":
+            return self.value
+        data = handler(self)
+        return {k: v for k, v in data.items() if v not in (None, []) and not (k == "dist" and v == "triangular")}
+
+
+class Source(Frozen):
+    """A bibliography entry that rationales point to by id."""
+
+    id: Id
+    title: str
+    publisher: str | None = None
+    date: str | None = Field(default=None, description="Publication date as written by the source (ISO preferred).")
+    url: str | None = None
+    note: str | None = None
+
+
+class Anchor(Frozen):
+    """A labelled point on an issue's scale, so that a number means something to a reader."""
+
+    value: float
+    label: str
+
+
+class Scale(Frozen):
+    low: float = 0.0
+    high: float = 100.0
+    unit: str | None = None
+    anchors: list[Anchor] = Field(default_factory=list)
+
+
+class Actor(Documented):
+    id: Id
+    name: str = Field(description="The actor's name as it names itself or as neutral sources name it.")
+    description: str = ""
+    group: str | None = Field(default=None, description="Optional grouping, e.g. two power centres of one movement.")
+    capability: Estimate = Field(description="Relative weight the actor can bring to bear (any non-negative unit).")
+    risk: float | None = Field(
+        default=None, ge=-1.0, le=1.0, description="Optional risk attitude in [-1, 1] for models that use one (KTAB)."
+    )
+
+
+class Issue(Documented):
+    id: Id
+    name: str
+    description: str = ""
+    scale: Scale = Field(default_factory=Scale)
+    status_quo: Estimate | None = Field(default=None, description="Reference point, on the issue's scale.")
+    decision_rule: Literal["median", "mean"] = Field(
+        default="median", description="How the outcome is read off positions: weighted median voter or mean."
+    )
+
+
+class Stance(Documented):
+    actor: Id
+    issue: Id
+    position: Estimate
+    salience: Estimate = Field(description="How much the issue matters to the actor, on the scenario's salience scale.")
+
+
+class ChannelLink(Documented):
+    between: tuple[Id, Id]
+    strength: Estimate = Field(description="How well the two can bargain: 0 no contact, 1 full contact.")
+    directed: bool = Field(default=False, description="If true, only the first can reach the second.")
+
+
+class Channels(Frozen):
+    """Who can bargain with whom. Pairs not listed get ``default`` (1.0: everyone with everyone)."""
+
+    default: float = Field(default=1.0, ge=0.0, le=1.0)
+    links: list[ChannelLink] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_list(cls, data: Any) -> Any:
+        return {"links": data} if isinstance(data, list) else data
+
+
+ChangeOp = Literal["set", "add", "scale", "open", "close", "align"]
+
+
+class Change(Frozen):
+    """One declarative change.
+
+    ``target`` is one of:
+
+    - ``ACTOR.ISSUE.position`` or ``ACTOR.ISSUE.salience`` (ops: set, add, scale),
+    - ``ACTOR.capability`` (ops: set, add, scale),
+    - ``channel.A.B`` (ops: open [= set to ``value`` or 1], close [= 0], set, add, scale; symmetric unless
+      ``directed``),
+    - ``coalition.ISSUE`` with ``members`` (op: align): members take one common position, ``value`` if given,
+      else their capability × salience weighted mean.
+    """
+
+    target: str
+    op: ChangeOp = "set"
+    value: Estimate | None = None
+    members: list[Id] = Field(default_factory=list)
+    directed: bool = False
+    rationale: str | None = None
+    sources: list[str] = Field(default_factory=list)
+
+
+class Intervention(Documented):
+    id: Id
+    name: str | None = None
+    description: str = ""
+    changes: list[Change] = Field(default_factory=list)
+
+
+class Strategy(Documented):
+    id: Id
+    name: str | None = None
+    description: str = ""
+    interventions: list[Id] = Field(default_factory=list, description="Ids of interventions applied in order.")
+
+
+class Scenario(Documented):
+    schema_version: Literal[1] = 1
+    id: Id
+    title: str
+    description: str = ""
+    as_of: dt.date | None = Field(default=None, description="The date the numbers describe.")
+    client: Id | None = Field(default=None, description="The actor whose strategies the lab compares by default.")
+    salience_scale: float = Field(default=1.0, gt=0, description="Saliences are given on [0, salience_scale].")
+    origin: str | None = Field(default=None, description="Format the scenario was read from, when not YAML/JSON.")
+    bibliography: list[Source] = Field(
+        default_factory=list, description="Sources that rationales cite by id (`sources: [id, ...]`)."
+    )
+    actors: list[Actor]
+    issues: list[Issue]
+    stances: list[Stance] = Field(default_factory=list)
+    channels: Channels = Field(default_factory=Channels)
+    interventions: list[Intervention] = Field(default_factory=list)
+    strategies: list[Strategy] = Field(default_factory=list)
+    metadata: dict[str, Any] = Field(default_factory=dict, description="Free-form extras kept on round trips.")
+
+    # --- convenient look-ups (derived, never stored) ---
+    def actor(self, actor_id: str) -> Actor:
+        return next(a for a in self.actors if a.id == actor_id)
+
+    def issue(self, issue_id: str) -> Issue:
+        return next(i for i in self.issues if i.id == issue_id)
+
+    def stance(self, actor_id: str, issue_id: str) -> Stance | None:
+        return next((s for s in self.stances if s.actor == actor_id and s.issue == issue_id), None)
+
+    def strategy(self, strategy_id: str) -> Strategy:
+        return next(s for s in self.strategies if s.id == strategy_id)

@@ -1,0 +1,246 @@
+"""Turning plain data into a checked :class:`Scenario`, with every problem reported at its line.
+
+Two passes: pydantic checks each element's shape and ranges; :func:`check_references` then checks what only
+the whole document can tell (unknown actors, positions outside their issue's scale, duplicate ids, ...).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .model import RESERVED_IDS, Estimate, Scenario
+from .problems import LineMap, Loc, Problem, ScenarioError
+
+STANCE_FIELDS = ("position", "salience")
+
+
+def _clean_message(err: Mapping[str, Any]) -> str:
+    msg = str(err.get("msg", "invalid"))
+    for prefix in ("Value error, ", "Assertion failed, "):
+        msg = msg.removeprefix(prefix)
+    if err.get("type") == "extra_forbidden":
+        return "unknown field"
+    if err.get("type") == "missing":
+        return "required field is missing"
+    return msg
+
+
+def _pydantic_loc(loc: tuple[Any, ...]) -> Loc:
+    """Drop pydantic's union/tag markers so that the path matches the document's own keys."""
+    markers = ("function-", "union[", "tagged-union[")
+    return tuple(p for p in loc if isinstance(p, int) or (isinstance(p, str) and not p.startswith(markers)))
+
+
+def build_scenario(data: Any, lines: LineMap, name: str) -> Scenario:
+    """Validate ``data`` (from any loader) into a Scenario or raise :class:`ScenarioError` with all problems."""
+    if not isinstance(data, dict):
+        kind = type(data).__name__ if data is not None else "nothing"
+        raise ScenarioError([Problem(name, 1, (), f"expected a mapping of scenario fields, got {kind}")])
+    if isinstance(data.get("channels"), list):  # the short form: a plain list of links
+        for loc, line in list(lines.items()):
+            if loc[:1] == ("channels",) and len(loc) > 1:
+                lines.set(("channels", "links", *loc[1:]), line)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems, seen = [], set()
+        for err in exc.errors():
+            loc = _pydantic_loc(err["loc"])
+            key = (loc, _clean_message(err))
+            if key not in seen:  # unions report one failure per branch; one line is enough
+                seen.add(key)
+                problems.append(lines.problem(name, loc, key[1]))
+        raise ScenarioError(problems) from None
+    problems = [lines.problem(name, loc, msg) for loc, msg in check_references(scenario)]
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def _duplicates(kind: str, ids: Iterable[str]) -> list[tuple[Loc, str]]:
+    ids = list(ids)
+    counts = Counter(ids)
+    out: list[tuple[Loc, str]] = []
+    first: dict[str, int] = {}
+    for index, ident in enumerate(ids):
+        if ident in first and counts[ident] > 1:
+            out.append(((kind, index, "id"), f"duplicate id {ident!r} (also {kind}[{first[ident]}])"))
+        first.setdefault(ident, index)
+    return out
+
+
+def _range_problems(loc: Loc, est: Estimate, lo: float, hi: float, what: str) -> list[tuple[Loc, str]]:
+    out = []
+    for field, v in (("value", est.value), ("low", est.low), ("high", est.high)):
+        if v is not None and not lo <= v <= hi:
+            where = loc if field == "value" and est.low is None else (*loc, field)
+            out.append((where, f"{what} {v:g} is outside [{lo:g}, {hi:g}]"))
+    return out
+
+
+def check_references(s: Scenario) -> list[tuple[Loc, str]]:
+    """Whole-document checks; returns (field path, message) pairs, empty when the scenario is consistent."""
+    out: list[tuple[Loc, str]] = []
+    for kind, items in (
+        ("actors", s.actors),
+        ("issues", s.issues),
+        ("interventions", s.interventions),
+        ("strategies", s.strategies),
+        ("bibliography", s.bibliography),
+    ):
+        out += _duplicates(kind, (x.id for x in items))
+    actors = {a.id for a in s.actors}
+    issues = {i.id: i for i in s.issues}
+    source_ids = {b.id for b in s.bibliography}
+    if not s.actors:
+        out.append((("actors",), "a scenario needs at least one actor"))
+    if not s.issues:
+        out.append((("issues",), "a scenario needs at least one issue"))
+
+    for i, a in enumerate(s.actors):
+        if a.id in RESERVED_IDS:
+            out.append((("actors", i, "id"), f"{a.id!r} is reserved for intervention targets"))
+        out += _range_problems(("actors", i, "capability"), a.capability, 0.0, float("inf"), "capability")
+    for i, issue in enumerate(s.issues):
+        sc = issue.scale
+        if not sc.low < sc.high:
+            out.append((("issues", i, "scale"), f"scale low ({sc.low:g}) must be below high ({sc.high:g})"))
+            continue
+        for j, anchor in enumerate(sc.anchors):
+            if not sc.low <= anchor.value <= sc.high:
+                out.append((("issues", i, "scale", "anchors", j, "value"), f"anchor {anchor.value:g} is off the scale"))
+        if issue.status_quo is not None:
+            out += _range_problems(("issues", i, "status_quo"), issue.status_quo, sc.low, sc.high, "status quo")
+
+    seen_stances: dict[tuple[str, str], int] = {}
+    for i, st in enumerate(s.stances):
+        if st.actor not in actors:
+            out.append((("stances", i, "actor"), f"unknown actor {st.actor!r}"))
+        if st.issue not in issues:
+            out.append((("stances", i, "issue"), f"unknown issue {st.issue!r}"))
+        else:
+            sc = issues[st.issue].scale
+            if sc.low < sc.high:
+                out += _range_problems(("stances", i, "position"), st.position, sc.low, sc.high, "position")
+        out += _range_problems(("stances", i, "salience"), st.salience, 0.0, s.salience_scale, "salience")
+        key = (st.actor, st.issue)
+        if key in seen_stances:
+            out.append(
+                (("stances", i), f"second stance of {st.actor!r} on {st.issue!r} (first: stances[{seen_stances[key]}])")
+            )
+        seen_stances.setdefault(key, i)
+
+    for i, link in enumerate(s.channels.links):
+        for j, end in enumerate(link.between):
+            if end not in actors:
+                out.append((("channels", "links", i, "between", j), f"unknown actor {end!r}"))
+        if link.between[0] == link.between[1]:
+            out.append((("channels", "links", i, "between"), "a channel joins two different actors"))
+        out += _range_problems(("channels", "links", i, "strength"), link.strength, 0.0, 1.0, "channel strength")
+
+    for i, iv in enumerate(s.interventions):
+        for j, change in enumerate(iv.changes):
+            loc: Loc = ("interventions", i, "changes", j)
+            out += [((*loc, *sub), msg) for sub, msg in check_change(change, actors, issues.keys())]
+    interventions = {iv.id for iv in s.interventions}
+    for i, strat in enumerate(s.strategies):
+        for j, ref in enumerate(strat.interventions):
+            if ref not in interventions:
+                out.append((("strategies", i, "interventions", j), f"unknown intervention {ref!r}"))
+    if s.client is not None and s.client not in actors:
+        out.append((("client",), f"unknown actor {s.client!r}"))
+    if source_ids or s.bibliography:
+        out += _check_sources(s, source_ids)
+    return out
+
+
+def parse_target(target: str) -> tuple[str, tuple[str, ...]]:
+    """Split a change target into its kind and parts; raises ValueError with a readable message."""
+    parts = tuple(target.split("."))
+    if parts[0] == "channel":
+        if len(parts) != 3:
+            raise ValueError("a channel target is 'channel.A.B'")
+        return "channel", parts[1:]
+    if parts[0] == "coalition":
+        if len(parts) != 2:
+            raise ValueError("a coalition target is 'coalition.ISSUE'")
+        return "coalition", parts[1:]
+    if len(parts) == 2 and parts[1] == "capability":
+        return "capability", parts[:1]
+    if len(parts) == 3 and parts[2] in STANCE_FIELDS:
+        return parts[2], parts[:2]
+    raise ValueError(
+        "target must be ACTOR.ISSUE.position, ACTOR.ISSUE.salience, ACTOR.capability, channel.A.B or coalition.ISSUE"
+    )
+
+
+_OPS = {
+    "channel": {"open", "close", "set", "add", "scale"},
+    "coalition": {"align"},
+    "capability": {"set", "add", "scale"},
+    "position": {"set", "add", "scale"},
+    "salience": {"set", "add", "scale"},
+}
+
+
+def check_change(change: Any, actors: set[str], issues: Iterable[str]) -> list[tuple[Loc, str]]:
+    issues = set(issues)
+    try:
+        kind, parts = parse_target(change.target)
+    except ValueError as exc:
+        return [(("target",), f"{change.target!r}: {exc}")]
+    out: list[tuple[Loc, str]] = []
+    if change.op not in _OPS[kind]:
+        out.append(
+            (("op",), f"op {change.op!r} does not apply to a {kind} target (use {', '.join(sorted(_OPS[kind]))})")
+        )
+    if kind == "coalition":
+        if parts[0] not in issues:
+            out.append((("target",), f"unknown issue {parts[0]!r}"))
+        if len(change.members) < 2:
+            out.append((("members",), "a coalition needs at least two members"))
+        out += [(("members", k), f"unknown actor {m!r}") for k, m in enumerate(change.members) if m not in actors]
+        return out
+    if kind == "channel":
+        out += [(("target",), f"unknown actor {p!r}") for p in parts if p not in actors]
+        if change.op in {"set", "add", "scale"} and change.value is None:
+            out.append((("value",), f"op {change.op!r} needs a value"))
+        return out
+    if parts[0] not in actors:
+        out.append((("target",), f"unknown actor {parts[0]!r}"))
+    if kind in STANCE_FIELDS and parts[1] not in issues:
+        out.append((("target",), f"unknown issue {parts[1]!r}"))
+    if change.value is None:
+        out.append((("value",), f"op {change.op!r} needs a value"))
+    return out
+
+
+def _check_sources(s: Scenario, known: set[str]) -> list[tuple[Loc, str]]:
+    """Every `sources: [...]` reference must name a bibliography entry."""
+    out: list[tuple[Loc, str]] = []
+
+    def visit(obj: Any, loc: Loc) -> None:
+        if isinstance(obj, list):
+            for k, item in enumerate(obj):
+                visit(item, (*loc, k))
+            return
+        if not isinstance(obj, BaseModel):
+            return
+        for field in type(obj).model_fields:
+            value = getattr(obj, field)
+            if field == "sources" and isinstance(value, list):
+                out.extend(
+                    ((*loc, "sources", k), f"unknown source {ref!r}") for k, ref in enumerate(value) if ref not in known
+                )
+            else:
+                visit(value, (*loc, field))
+
+    for field in ("actors", "issues", "stances", "interventions", "strategies"):
+        visit(getattr(s, field), (field,))
+    visit(s.channels.links, ("channels", "links"))
+    out.extend((("sources", k), f"unknown source {ref!r}") for k, ref in enumerate(s.sources) if ref not in known)
+    return out

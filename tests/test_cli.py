@@ -1,0 +1,132 @@
+"""The command line as a user meets it: exit codes, one-line problems, no tracebacks, documented JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from realpolitik.cli import app
+from tests.test_scenario_validation import GOOD
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_validate_ok(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(GOOD)
+    assert run("validate", str(path)) == (0, "ok: 2 actors, 1 issues, 2 strategies\n")
+
+
+def test_validate_reports_problems_and_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(GOOD.replace("{actor: a, issue", "{actor: q, issue"))
+    code, output = run("validate", str(path))
+    assert code == 2
+    assert output == f"{path}:16: stances[0].actor: unknown actor 'q'\n"
+
+
+def test_validate_builtin_by_name() -> None:
+    code, output = run("validate", "afghanistan-2025")
+    assert code == 0 and output.startswith("ok: ")
+
+
+def test_scenarios_lists_builtins_with_titles() -> None:
+    code, output = run("scenarios")
+    assert code == 0
+    names = [line.split("\t")[0] for line in output.splitlines()]
+    assert {"afghanistan-2025", "ec-emissions-1994"} <= set(names)
+    assert all("\t" in line and line.split("\t")[1] for line in output.splitlines())
+
+
+def test_schema_is_json_schema() -> None:
+    code, output = run("schema")
+    schema = json.loads(output)
+    assert code == 0 and schema["type"] == "object"
+    assert {"actors", "issues", "stances", "channels", "interventions", "strategies"} <= set(schema["properties"])
+
+
+def test_forecast_json_shape(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(GOOD)
+    code, output = run("forecast", str(path), "--format", "json")
+    assert code == 0
+    data = json.loads(output)
+    assert data["model"] == "compromise"
+    (issue,) = data["issues"]
+    # compromise: capability × salience weighted mean: (1*0.5*10 + 2*0.8*90) / (0.5 + 1.6) = 149/2.1
+    assert issue["forecast"] == pytest.approx(149 / 2.1, abs=1e-12)
+    assert issue["rounds"][0] == {
+        "round": 0,
+        "positions": {"Actor A": 10.0, "Actor B": 90.0},
+        "median": 90.0,
+        "mean": pytest.approx(149 / 2.1, abs=1e-12),
+    }
+
+
+def test_forecast_writes_manifest(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(GOOD)
+    code, _ = run("forecast", str(path), "--out", str(tmp_path / "run"))
+    assert code == 0
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["command"] == "forecast" and manifest["parameters"]["model"] == "compromise"
+    assert next(iter(manifest["inputs"].values())) == __import__("hashlib").sha256(path.read_bytes()).hexdigest()
+    assert "realpolitik" in manifest["versions"]
+
+
+def test_forecast_unknown_model_and_issue(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(GOOD)
+    assert run("forecast", str(path), "--model", "nope")[0] == 2
+    assert run("forecast", str(path), "--issue", "nope")[0] == 2
+
+
+def test_export_is_atomic_and_round_trips(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(GOOD)
+    target = tmp_path / "out" / "copy.yaml"
+    assert run("export", str(path), "--to", "yaml", "-o", str(target))[0] == 0
+    assert run("validate", str(target)) == (0, "ok: 2 actors, 1 issues, 2 strategies\n")
+    assert sorted(p.name for p in target.parent.iterdir()) == ["copy.yaml"]  # no temporary left behind
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: [\n")
+    assert run("export", str(bad), "-o", str(tmp_path / "never.yaml"))[0] == 2
+    assert not (tmp_path / "never.yaml").exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"\xff\xfe\x00garbage",
+        b"id: [unclosed\n",
+        b"- just\n- a list\n",
+        b"actors: 3\n",
+        b"\x89PNG\r\n\x1a\n\x00\x00",
+    ],
+)
+def test_console_script_never_shows_a_traceback(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(content)
+    for command in (["validate"], ["forecast"], ["demo"]):
+        proc = subprocess.run(
+            [sys.executable, "-c", "from realpolitik.cli import main; main()", *command, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.returncode == 2, (command, proc.stdout, proc.stderr)
+        text = proc.stdout + proc.stderr
+        assert "Traceback" not in text
+        lines = [line for line in text.splitlines() if line.strip()]
+        assert lines and all(line.startswith(f"{path}:") for line in lines), text
