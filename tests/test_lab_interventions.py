@@ -60,7 +60,7 @@ def setup() -> tuple:
 
 
 def test_draws_set_uncertain_inputs(setup: tuple) -> None:
-    s, arrays, _ = setup
+    _, arrays, _ = setup
     assert arrays.capability[:, 2].tolist() == [1.0, 3.0]
     assert arrays.salience[0, :, 0].tolist() == [0.5, 1.0, 0.5]  # file scale 0-100 -> 0-1
     assert arrays.channels[0, 0, 1] == 0.2 and arrays.channels[0, 1, 0] == 0.2

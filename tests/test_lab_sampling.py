@@ -70,12 +70,11 @@ def test_seeded_and_reproducible() -> None:
 
 
 def test_uncertain_inputs_are_named_by_place() -> None:
-    from tests.test_scenario_validation import GOOD
-
     import yaml
 
-    from realpolitik.scenario.validate import build_scenario
     from realpolitik.scenario.problems import LineMap
+    from realpolitik.scenario.validate import build_scenario
+    from tests.test_scenario_validation import GOOD
 
     s = build_scenario(yaml.safe_load(GOOD), LineMap(), "toy")
     names = [i.name for i in uncertain_inputs(s)]

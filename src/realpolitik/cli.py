@@ -223,6 +223,189 @@ def demo(
     print_forecast(out, s, traj)
 
 
+def _progress_bar(label: str, quiet: bool) -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet or not err.is_terminal,
+        transient=True,
+    )
+
+
+@app.command()
+@user_errors
+def lab(
+    scenario: ScenarioArg,
+    strategy: Annotated[list[str] | None, typer.Option(help="Strategy id (repeatable; default: all).")] = None,
+    draws: Annotated[int, typer.Option(min=1, help="Monte Carlo draws of the uncertain inputs.")] = 1000,
+    client: Annotated[
+        str | None, typer.Option(help="Actor whose utility ranks strategies (default: the scenario's).")
+    ] = None,
+    target: Annotated[list[str] | None, typer.Option(help="ISSUE>=X or ISSUE<=X (repeatable).")] = None,
+    rng: Annotated[int, typer.Option("--rng", help="Seed of the experiment (recorded in the manifest).")] = 0,
+    model: Annotated[
+        str | None, typer.Option(help="Forecast model (default: bdm if available, else compromise).")
+    ] = None,
+    rounds: Annotated[int | None, typer.Option(min=0, help="Rounds of bargaining (default: the model's).")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Run shards on N local worker processes.")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786.")] = None,
+    shard_size: Annotated[int, typer.Option(min=1, help="Draws per shard (one batched model call each).")] = 1000,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Results folder (default: out/lab-SCENARIO-KEY).")
+    ] = None,
+    format: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.table,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    discover: Annotated[
+        bool, typer.Option("--discover", help="PRIM: input ranges where each strategy misses its targets.")
+    ] = False,
+) -> None:
+    """Compare strategies over seeded Monte Carlo draws: outcomes, target probabilities, utility, regret."""
+    from .console import print_lab
+    from .lab.executors import DaskExecutor, Executor, LocalExecutor, ProcessExecutor
+    from .lab.experiment import Experiment, Target
+    from .lab.runner import ExperimentMismatchError, run_experiment
+    from .lab.summary import summarise
+
+    loaded = load(scenario)
+    s = loaded.scenario
+    if workers and scheduler:
+        err.print("give --workers or --scheduler, not both")
+        raise typer.Exit(2)
+    chosen_model = model or ("bdm" if "bdm" in available_models() else "compromise")
+    try:
+        targets = tuple(Target.parse(t) for t in (target or s.metadata.get("targets", [])))
+        experiment = Experiment(
+            scenario=s,
+            strategies=tuple(strategy or [x.id for x in s.strategies]),
+            client=client or s.client or "",
+            draws=draws,
+            seed=rng,
+            model=chosen_model,
+            rounds=rounds,
+            targets=targets,
+            shard_size=shard_size,
+        )
+    except (ValueError, KeyError) as exc:
+        err.print(f"{loaded.source}: {exc.args[0] if exc.args else exc}")
+        raise typer.Exit(2) from None
+    if not experiment.strategies:
+        err.print(f"{loaded.source}: the scenario defines no strategies")
+        raise typer.Exit(2)
+    executor: Executor = (
+        DaskExecutor(scheduler) if scheduler else ProcessExecutor(workers) if workers else LocalExecutor()
+    )
+    out_path = out_dir or Path("out") / f"lab-{s.id}-{experiment.key()}"
+    with _progress_bar("lab", quiet) as bar:
+        task = bar.add_task("shards", total=experiment.n_shards)
+        try:
+            manifest = run_experiment(
+                experiment,
+                out_path,
+                executor=executor,
+                source={loaded.source: loaded.sha256},
+                progress=lambda done, total: bar.update(task, completed=done),
+            )
+        except ExperimentMismatchError as exc:
+            err.print(str(exc))
+            raise typer.Exit(2) from None
+    summary = summarise(out_path, list(experiment.strategies), experiment.targets)
+    result = {
+        "scenario": s.id,
+        "model": chosen_model,
+        "client": experiment.client,
+        "seed": rng,
+        "out": str(out_path),
+        "manifest_status": manifest["status"],
+        **summary.to_json_dict(),
+    }
+    if discover:
+        from .lab.discovery import discover as run_discovery
+        from .lab.prim import pick_box
+
+        if not experiment.targets:
+            err.print("--discover needs a target (--target ISSUE>=X)")
+            raise typer.Exit(2)
+        result["discovery"] = {}
+        for strat in experiment.strategies:
+            boxes = run_discovery(out_path, experiment, strat)
+            result["discovery"][strat] = {
+                "share_failing": boxes[0].density,
+                "chosen_box": pick_box(boxes).to_json_dict(),
+                "trajectory": [b.to_json_dict() for b in boxes],
+            }
+    write_json(out_path / "summary.json", result)
+    if format is OutputFormat.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print_lab(out, s, result)
+
+
+@app.command()
+@user_errors
+def sensitivity(
+    scenario: ScenarioArg,
+    method: Annotated[str, typer.Option(help="sobol (first-order and total indices) or morris (screening).")] = "sobol",
+    strategy: Annotated[str | None, typer.Option(help="Strategy to analyse (default: the first).")] = None,
+    client: Annotated[
+        str | None, typer.Option(help="Actor whose utility is an outcome (default: the scenario's).")
+    ] = None,
+    n: Annotated[int, typer.Option(min=4, help="Base sample size (Sobol: N·(k+2) model runs).")] = 256,
+    model: Annotated[
+        str | None, typer.Option(help="Forecast model (default: bdm if available, else compromise).")
+    ] = None,
+    rounds: Annotated[int | None, typer.Option(min=0)] = None,
+    rng: Annotated[int, typer.Option("--rng", help="Seed.")] = 0,
+    top: Annotated[int, typer.Option(min=1, help="Inputs shown per outcome in the table.")] = 8,
+    format: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.table,
+) -> None:
+    """Which uncertain inputs drive each outcome (SALib), with 95% confidence half-widths."""
+    from .console import print_sensitivity
+    from .lab.sensitivity import scenario_sensitivity
+
+    if method not in ("sobol", "morris"):
+        err.print("--method is sobol or morris")
+        raise typer.Exit(2)
+    loaded = load(scenario)
+    s = loaded.scenario
+    chosen = strategy or (s.strategies[0].id if s.strategies else None)
+    who = client or s.client
+    problems = []
+    if chosen is None or chosen not in {x.id for x in s.strategies}:
+        problems.append(f"unknown or missing strategy {chosen!r}")
+    if who is None or who not in {a.id for a in s.actors}:
+        problems.append(f"unknown or missing client {who!r} (use --client)")
+    if problems:
+        for p in problems:
+            err.print(f"{loaded.source}: {p}")
+        raise typer.Exit(2)
+    assert chosen is not None and who is not None
+    chosen_model = model or ("bdm" if "bdm" in available_models() else "compromise")
+    try:
+        result = scenario_sensitivity(
+            s,
+            strategy=chosen,
+            client=who,
+            model=chosen_model,
+            rounds=rounds,
+            method=method,
+            n=n,
+            seed=rng,  # type: ignore[arg-type]
+        )
+    except ValueError as exc:
+        err.print(f"{loaded.source}: {exc}")
+        raise typer.Exit(2) from None
+    data = {"scenario": s.id, "strategy": chosen, "model": chosen_model, **result.to_json_dict()}
+    if format is OutputFormat.json:
+        print(json.dumps(data, indent=2))
+    else:
+        print_sensitivity(out, result, chosen, chosen_model, top)
+
+
 def _mount_subcommands() -> None:
     try:
         from .events.cli import app as events_app

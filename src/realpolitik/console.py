@@ -6,6 +6,8 @@ table pasted into a brief cannot be mistaken for a statement of fact or a recomm
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from rich.console import Console
 from rich.table import Table
@@ -92,3 +94,69 @@ def print_forecast(
             table.add_row(name, f"{start:.4g}", f"{end:.4g}", moved)
         console.print(table)
     console.print(CAVEAT, style="dim italic")
+
+
+def print_lab(console: Console, scenario: Scenario, result: dict[str, Any]) -> None:
+    """The strategy comparison: per strategy the client's expected utility, regret and target probability."""
+    client = scenario.actor(result["client"]).name
+    run = f"model: {result['model']}, {result['draws']} draws, seed {result['seed']}"
+    table = Table(title=f"Strategies compared for {client}  [{run}]")
+    for col in ("strategy", "expected utility ± se", "mean regret", "max regret", "P[best]"):
+        table.add_column(col, justify="left" if col == "strategy" else "right")
+    if result["targets"]:
+        table.add_column("P[" + " & ".join(result["targets"]) + "] (95% CI)", justify="right")
+    for row in result["strategies"]:
+        cells = [
+            row["strategy"],
+            f"{row['expected_utility']:.3f} ± {row['expected_utility_se']:.3f}",
+            f"{row['mean_regret']:.3f}",
+            f"{row['max_regret']:.3f}",
+            f"{row['p_best']:.2f}",
+        ]
+        if result["targets"]:
+            lo, hi = row["p_satisficing_ci95"]
+            cells.append(f"{row['p_satisficing']:.2f} ({lo:.2f}–{hi:.2f})")
+        table.add_row(*cells)
+    console.print(table)
+    outcomes = Table(title="Outcome per issue: mean [5%–95%]")
+    outcomes.add_column("strategy")
+    issues = [i.id for i in scenario.issues]
+    for issue in issues:
+        outcomes.add_column(issue, justify="right")
+    by_key = {(r["strategy"], r["issue"]): r for r in result["outcomes"]}
+    for row in result["strategies"]:
+        cells = [row["strategy"]]
+        for issue in issues:
+            r = by_key[(row["strategy"], issue)]
+            cells.append(f"{r['mean']:.1f} [{r['quantiles']['q05']:.1f}–{r['quantiles']['q95']:.1f}]")
+        outcomes.add_row(*cells)
+    console.print(outcomes)
+    for name, order in result["rankings"].items():
+        console.print(f"ranking by {name.replace('_', ' ')}: " + " > ".join(order))
+    for strat, disc in result.get("discovery", {}).items():
+        box = disc["chosen_box"]
+        limits = "; ".join(f"{k} in [{lo:.3g}, {hi:.3g}]" for k, (lo, hi) in box["limits"].items()) or "(whole space)"
+        console.print(
+            f"{strat} misses the targets in {disc['share_failing']:.0%} of draws; PRIM box: {limits} "
+            f"(coverage {box['coverage']:.0%}, density {box['density']:.0%})"
+        )
+    console.print(f"results and manifest: {result['out']}")
+    console.print(CAVEAT, style="dim italic")
+
+
+def print_sensitivity(console: Console, result: Any, strategy: str, model: str, top: int) -> None:
+    for ix in result.indices:
+        key = "ST" if result.method == "sobol" else "mu_star"
+        table = Table(title=f"{ix.outcome}: what drives it  [{result.method}, strategy {strategy}, model {model}]")
+        table.add_column("input")
+        cols = ("S1", "S1_conf", "ST", "ST_conf") if result.method == "sobol" else ("mu_star", "mu_star_conf", "sigma")
+        for c in cols:
+            table.add_column(c, justify="right")
+        for name, _ in ix.ranked(key)[:top]:
+            j = ix.names.index(name)
+            table.add_row(name, *(f"{ix.values[c][j]:.3f}" for c in cols))
+        console.print(table)
+    console.print(
+        f"{result.n_evaluations} model runs, seed {result.seed}. Indices are estimates; *_conf are 95% half-widths.",
+        style="dim italic",
+    )

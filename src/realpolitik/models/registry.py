@@ -10,9 +10,9 @@ from .base import ModelSpec
 
 
 def _specs() -> list[ModelSpec]:
-    from . import compromise
+    from . import bdm, compromise
 
-    return [compromise.SPEC]
+    return [compromise.SPEC, bdm.SPEC, bdm.SCHOLZ_SPEC]
 
 
 def available_models() -> dict[str, ModelSpec]:

@@ -1,0 +1,47 @@
+"""Scenario discovery on a finished experiment: under which input ranges does a strategy miss its targets?
+
+The inputs of every draw are not stored with the results: they are regenerated from the experiment's seed
+(the same spawned stream per shard), which is both cheaper and a check that the run is reproducible.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from .experiment import Experiment, shard_seed
+from .prim import Box, prim
+from .sampling import FloatArray, sample_unit, to_values, uncertain_inputs
+
+
+def experiment_inputs(experiment: Experiment) -> tuple[list[str], FloatArray]:
+    """Names and values (draws, k) of the uncertain inputs of every draw, as the shards drew them."""
+    inputs = uncertain_inputs(experiment.scenario)
+    parts = []
+    for k in range(experiment.n_shards):
+        start, stop = experiment.shard_range(k)
+        unit = sample_unit(stop - start, len(inputs), np.random.default_rng(shard_seed(experiment.seed, k)))
+        parts.append(to_values(inputs, unit))
+    return [i.name for i in inputs], np.concatenate(parts)
+
+
+def failures(out: Path, experiment: Experiment, strategy: str) -> np.ndarray:
+    """Per draw, True where the strategy misses at least one target (draw order 0..D-1)."""
+    if not experiment.targets:
+        raise ValueError("scenario discovery needs at least one target (--target ISSUE>=X)")
+    cond = " AND ".join(f"bool_or(issue = '{t.issue}' AND outcome {t.op} {t.threshold!r})" for t in experiment.targets)
+    pattern = str(out / "shards" / "*.parquet").replace("'", "''")
+    rows = duckdb.sql(
+        f"SELECT draw, {cond} AS ok FROM read_parquet('{pattern}') WHERE strategy = '{strategy}' "
+        "GROUP BY draw ORDER BY draw"
+    ).fetchall()
+    if len(rows) != experiment.draws:
+        raise ValueError(f"{out} holds {len(rows)} draws of {strategy!r}, expected {experiment.draws}")
+    return np.array([not ok for _, ok in rows], dtype=bool)
+
+
+def discover(out: Path, experiment: Experiment, strategy: str, *, alpha: float = 0.05) -> list[Box]:
+    names, values = experiment_inputs(experiment)
+    return prim(values, failures(out, experiment, strategy), names, alpha=alpha)

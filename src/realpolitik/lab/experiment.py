@@ -1,0 +1,186 @@
+"""An experiment: strategies × seeded Monte Carlo draws of the uncertain inputs, run in shards.
+
+Why shards: each shard is one pure function call (its own spawned seed, one batched model call for all its
+draws and all strategies), so shards can run anywhere (this process, a process pool, a Dask cluster) and give
+bit-identical results; each finished shard is written once, atomically, as Parquet, and the manifest records
+it, so an interrupted run resumes without losing or doubling a draw.
+
+Common random numbers: within a draw, every strategy sees the same sampled inputs; differences between
+strategies in that draw are due to the strategies alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pyarrow as pa
+
+from ..models.arrays import Arrays, FloatArray
+from ..models.registry import get_model
+from ..scenario.model import Scenario
+from .interventions import apply_strategy, change_values, sampled_arrays
+from .sampling import sample_unit, to_values, uncertain_inputs
+
+RESULT_SCHEMA = pa.schema(
+    [
+        ("strategy", pa.string()),
+        ("draw", pa.int64()),
+        ("issue", pa.string()),
+        ("outcome", pa.float64()),
+        ("client_utility", pa.float64()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A level an issue's outcome should reach: ``ttp_action>=75`` or ``trade_transit<=40``."""
+
+    issue: str
+    op: Literal[">=", "<="]
+    threshold: float
+
+    @classmethod
+    def parse(cls, text: str) -> Target:
+        for op in (">=", "<="):
+            if op in text:
+                issue, _, value = text.partition(op)
+                try:
+                    return cls(issue.strip(), op, float(value))  # type: ignore[arg-type]
+                except ValueError:
+                    break
+        raise ValueError(f"target {text!r} is not ISSUE>=NUMBER or ISSUE<=NUMBER")
+
+    def __str__(self) -> str:
+        return f"{self.issue}{self.op}{self.threshold:g}"
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """Everything that determines an experiment's numbers (and so its identity in the manifest)."""
+
+    scenario: Scenario
+    strategies: tuple[str, ...]
+    client: str
+    draws: int
+    seed: int
+    model: str = "bdm"
+    rounds: int | None = None
+    targets: tuple[Target, ...] = ()
+    shard_size: int = 1000
+    model_options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        known = {s.id for s in self.scenario.strategies}
+        unknown = [s for s in self.strategies if s not in known]
+        if unknown:
+            raise ValueError(f"unknown strateg{'ies' if len(unknown) > 1 else 'y'}: {', '.join(unknown)}")
+        if self.client not in {a.id for a in self.scenario.actors}:
+            raise ValueError(f"unknown client actor {self.client!r}")
+        issues = {i.id for i in self.scenario.issues}
+        for t in self.targets:
+            if t.issue not in issues:
+                raise ValueError(f"target names unknown issue {t.issue!r}")
+        if self.draws < 1 or self.shard_size < 1:
+            raise ValueError("draws and shard size must be positive")
+        get_model(self.model)  # raises KeyError for an unknown model
+
+    @property
+    def n_shards(self) -> int:
+        return -(-self.draws // self.shard_size)
+
+    def shard_range(self, k: int) -> tuple[int, int]:
+        start = k * self.shard_size
+        return start, min(self.draws, start + self.shard_size)
+
+    def definition(self) -> dict[str, Any]:
+        """The parameters that fix the numbers, as plain data (hashed to name the experiment)."""
+        return {
+            "scenario_sha256": scenario_hash(self.scenario),
+            "strategies": list(self.strategies),
+            "client": self.client,
+            "draws": self.draws,
+            "seed": self.seed,
+            "model": self.model,
+            "rounds": self.rounds,
+            "model_options": self.model_options,
+            "shard_size": self.shard_size,
+        }
+
+    def key(self) -> str:
+        return hashlib.sha256(json.dumps(self.definition(), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """A hash of the scenario's content (not of its file), so a reformatted file is the same scenario."""
+    return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
+
+
+def shard_seed(seed: int, k: int) -> np.random.SeedSequence:
+    """SPEC 7 / NumPy practice: one independent stream per shard, spawned from the experiment's seed."""
+    return np.random.SeedSequence(seed, spawn_key=(k,))
+
+
+def concat_arrays(parts: list[Arrays]) -> Arrays:
+    from dataclasses import replace
+
+    first = parts[0]
+    return replace(
+        first,
+        position=np.concatenate([p.position for p in parts]),
+        salience=np.concatenate([p.salience for p in parts]),
+        capability=np.concatenate([p.capability for p in parts]),
+        channels=np.concatenate([p.channels for p in parts]),
+        status_quo=np.concatenate([p.status_quo for p in parts]),
+        present=np.logical_or.reduce([p.present for p in parts]),
+    )
+
+
+def client_utility(base: Arrays, client: int, outcome: FloatArray) -> FloatArray:
+    """The client's utility of outcomes (D, I): 1 − salience-weighted mean distance from its ideal, on 0–1.
+
+    The ideal and saliences are the client's own before any strategy (what it wants, not what it concedes).
+    An issue where the client has no stance does not count.
+    """
+    lo, hi = base.scale[:, 0], base.scale[:, 1]
+    ideal = base.position[:, client, :]
+    weight = base.salience[:, client, :] * base.present[client][None, :]
+    distance = np.abs(outcome - ideal) / (hi - lo)
+    total = weight.sum(axis=1)
+    safe = np.where(total > 0, total, 1.0)
+    return np.asarray(1.0 - (weight * distance).sum(axis=1) / safe, dtype=np.float64)
+
+
+def run_shard(experiment: Experiment, k: int) -> pa.Table:
+    """Compute shard ``k``: a pure function of the experiment and k (same result wherever it runs)."""
+    start, stop = experiment.shard_range(k)
+    n = stop - start
+    scenario = experiment.scenario
+    inputs = uncertain_inputs(scenario)
+    unit = sample_unit(n, len(inputs), np.random.default_rng(shard_seed(experiment.seed, k)))
+    values = to_values(inputs, unit)
+    base = sampled_arrays(scenario, inputs, values)
+    changes = change_values(scenario, inputs, values)
+    per_strategy = [apply_strategy(base, scenario, s, changes) for s in experiment.strategies]
+    spec = get_model(experiment.model)
+    batch = concat_arrays(per_strategy)
+    outcome = spec(batch, rounds=experiment.rounds, **experiment.model_options).forecast  # (S·n, I)
+    S, I = len(experiment.strategies), len(base.issue_ids)
+    outcome = outcome.reshape(S, n, I)
+    client = base.actor_ids.index(experiment.client)
+    utility = np.stack([client_utility(base, client, outcome[s]) for s in range(S)])  # (S, n)
+    draws = np.arange(start, stop, dtype=np.int64)
+    return pa.table(
+        {
+            "strategy": np.repeat(np.array(experiment.strategies, dtype=object), n * I),
+            "draw": np.tile(np.repeat(draws, I), S),
+            "issue": np.tile(np.array(base.issue_ids, dtype=object), S * n),
+            "outcome": outcome.reshape(-1),
+            "client_utility": np.repeat(utility.reshape(-1), I),
+        },
+        schema=RESULT_SCHEMA,
+    )

@@ -1,0 +1,129 @@
+"""The disputed choices of the BDM expected-utility model, as named options, and the two presets.
+
+Why a separate module: every public implementation of Bueno de Mesquita's "old" model settles the same handful
+of ambiguities differently (see ``docs/models/bdm.md`` and ``MODELS.md`` §1.1), and a forecast is only auditable if
+each settlement is written down. :class:`BDMOptions` is that record; ``PRESETS`` names the two readings we ship:
+
+* ``bdm-scholz`` — the Scholz, Calbert & Smith (2011) code as replicated by McKibben-Sanders
+  (``jmckib/bdm-scholz-expected-utility-model``), quirks included, so its published log is reproduced exactly;
+* ``bdm`` — our recommended reading of the papers (Masad's reading of the 1994 appendix, pairwise probability,
+  highest-EU offer, Q = T = 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Literal
+
+from .base import OptionSpec
+
+Probability = Literal["pairwise", "all-triples"]
+VoteRisk = Literal["linear", "voter"]
+Risk = Literal["across-actors", "own-alternatives", "neutral"]
+Perspective = Literal["each", "self"]
+Selection = Literal["highest-eu", "class-order"]
+CompromiseKey = Literal["smallest-move", "lowest-point"]
+CompromisePoint = Literal["proportional", "eu-weighted"]
+Mu = Literal["median", "mean"]
+Range = Literal["scale", "positions"]
+
+
+@dataclass(frozen=True)
+class BDMOptions:
+    """One complete reading of the model. Defaults are the recommended ``bdm`` preset."""
+
+    probability: Probability = "pairwise"
+    """Normaliser of P_ij. ``pairwise``: votes for i over j divided by all votes cast in the (i, j) contest, so
+    P_ij + P_ji = 1 (BDM 1994, Masad). ``all-triples``: divided by the votes over *every* pair of actors (Scholz's
+    code), which makes P tiny and confrontations rare."""
+    vote_risk: VoteRisk = "linear"
+    """Utility a voter k uses in the vote: ``linear`` distance (Masad) or distance^r_k with k's current risk
+    exponent (Scholz's code)."""
+    risk: Risk = "across-actors"
+    """How the risk exponent r_i is set: compare i's security level with the other actors' (``across-actors``,
+    both public codes), with i's own security at the positions it could hold (``own-alternatives``, the reading
+    jmckib's docstring argues BDM meant), or ``neutral`` (r = 1 for everyone)."""
+    perspective: Perspective = "each"
+    """Whose risk exponent prices E_ji when i weighs j's challenge: j's own (``each``) or i's (``self``,
+    Scholz's code: an actor assumes everyone shares its risk attitude)."""
+    selection: Selection = "highest-eu"
+    """Which offer an actor acts on. ``highest-eu``: the challenge whose sender expects most from it, ties by
+    the smallest move (Masad). ``class-order``: any confrontation first, then compromises, then capitulations,
+    within a class the smallest move (Scholz's code)."""
+    compromise_key: CompromiseKey = "smallest-move"
+    """Within the compromise class under ``class-order``: the smallest move, or the offer whose EU-weighted
+    point (|E_ij| x_i + |E_ji| x_j)/(|E_ij| + |E_ji|) is lowest on the scale (``lowest-point``, Scholz's code —
+    the cause of the odd round-4 Belgium jump)."""
+    compromise_point: CompromisePoint = "proportional"
+    """Where a compromise lands: x_i + (x_j − x_i)|E_ij/E_ji| (``proportional``, both public codes) or the
+    EU-weighted point (``eu-weighted``)."""
+    capitulation: bool = True
+    """Whether capitulations happen. Scholz's code tests ``eu_ji < abs(eu_ji)`` (never true), so never."""
+    q: float = 1.0
+    """Probability that the status quo persists if i does not challenge (BDM's Q)."""
+    t: float = 1.0
+    """Probability that things get better, not worse, if the status quo changes without i (BDM's T)."""
+    mu: Mu = "median"
+    """The position μ in U_b and U_w (only used when Q < 1): capability × salience weighted median or mean."""
+    range: Range = "scale"
+    """Δ, the distance that normalises all utilities: the issue's scale (high − low) or the spread of the
+    round-0 positions (Scholz's code)."""
+
+    def __post_init__(self) -> None:
+        for spec in OPTION_SPECS:
+            value = getattr(self, spec.name)
+            if spec.choices is not None and value not in spec.choices:
+                raise ValueError(f"bdm option {spec.name}={value!r}: expected one of {spec.choices}")
+        if not (0.0 <= self.q <= 1.0 and 0.0 <= self.t <= 1.0):
+            raise ValueError(f"bdm options q and t must lie in [0, 1], got q={self.q}, t={self.t}")
+        if self.risk == "own-alternatives" and self.probability != "pairwise":
+            raise ValueError("risk='own-alternatives' needs probability='pairwise' (the all-triples normaliser "
+                             "would have to be rebuilt for every alternative position: O(A^4))")
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_HELP = {f.name: "" for f in fields(BDMOptions)}
+OPTION_SPECS: tuple[OptionSpec, ...] = (
+    OptionSpec("probability", "pairwise", ("pairwise", "all-triples"), "normaliser of the win probability"),
+    OptionSpec("vote_risk", "linear", ("linear", "voter"), "voters' utility in the vote: linear or distance^r_k"),
+    OptionSpec("risk", "across-actors", ("across-actors", "own-alternatives", "neutral"), "how r_i is set"),
+    OptionSpec("perspective", "each", ("each", "self"), "whose risk exponent prices E_ji in i's calculation"),
+    OptionSpec("selection", "highest-eu", ("highest-eu", "class-order"), "which offer an actor acts on"),
+    OptionSpec("compromise_key", "smallest-move", ("smallest-move", "lowest-point"), "class-order compromise pick"),
+    OptionSpec("compromise_point", "proportional", ("proportional", "eu-weighted"), "where a compromise lands"),
+    OptionSpec("capitulation", True, (True, False), "whether capitulations happen"),
+    OptionSpec("q", 1.0, None, "BDM's Q: probability the status quo persists (0–1)"),
+    OptionSpec("t", 1.0, None, "BDM's T: probability a change is for the better (0–1)"),
+    OptionSpec("mu", "median", ("median", "mean"), "μ in U_b/U_w (matters only when q < 1)"),
+    OptionSpec("range", "scale", ("scale", "positions"), "Δ: issue scale or spread of round-0 positions"),
+)
+assert {s.name for s in OPTION_SPECS} == set(_HELP), "OPTION_SPECS must list every BDMOptions field"
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "bdm": {},
+    "bdm-scholz": {
+        "probability": "all-triples",
+        "vote_risk": "voter",
+        "risk": "across-actors",
+        "perspective": "self",
+        "selection": "class-order",
+        "compromise_key": "lowest-point",
+        "compromise_point": "proportional",
+        "capitulation": False,
+        "q": 1.0,
+        "t": 1.0,
+        "range": "positions",
+    },
+}
+
+
+def resolve(preset: str, overrides: dict[str, Any]) -> BDMOptions:
+    """The preset's options with ``overrides`` applied; unknown names are an error, not silently ignored."""
+    if preset not in PRESETS:
+        raise KeyError(f"unknown bdm preset {preset!r} (available: {', '.join(PRESETS)})")
+    unknown = set(overrides) - set(_HELP)
+    if unknown:
+        raise TypeError(f"unknown bdm options {sorted(unknown)} (known: {sorted(_HELP)})")
+    return BDMOptions(**{**PRESETS[preset], **overrides})

@@ -1,0 +1,61 @@
+"""The lab on a real Dask distributed cluster (scheduler and worker processes on loopback)."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from realpolitik.lab.executors import DaskExecutor
+from realpolitik.lab.runner import run_experiment
+from tests.test_lab_runner import experiment
+
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[object]:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as c:
+        yield c
+
+
+def table(out: Path):  # type: ignore[no-untyped-def]
+    return pq.read_table(out / "shards").sort_by([("strategy", "ascending"), ("draw", "ascending")])
+
+
+def test_dask_run_is_bit_identical_to_local(tmp_path: Path, cluster: object) -> None:
+    exp = experiment(draws=120, shard_size=15)
+    run_experiment(exp, tmp_path / "local")
+    manifest = run_experiment(exp, tmp_path / "dask", executor=DaskExecutor(cluster.scheduler_address))  # type: ignore[attr-defined]
+    assert manifest["status"] == "complete" and manifest["executor"] == "dask"
+    assert table(tmp_path / "local").equals(table(tmp_path / "dask"))
+
+
+def test_killed_worker_loses_and_doubles_nothing(tmp_path: Path, cluster: object) -> None:
+    exp = experiment(draws=3000, shard_size=10, seed=11)
+    client = distributed.Client(cluster.scheduler_address)  # type: ignore[attr-defined]
+    pids = client.run(os.getpid)
+    killed: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        if done >= 2 and not killed:  # mid-run: most shards are still queued or running
+            victim = sorted(pids.values())[0]
+            os.kill(victim, signal.SIGKILL)
+            killed.append(victim)
+
+    try:
+        manifest = run_experiment(exp, tmp_path / "dask", executor=DaskExecutor(client), progress=progress)
+    finally:
+        client.close()
+    assert killed, "the worker was never killed"
+    assert manifest["status"] == "complete"
+    run_experiment(exp, tmp_path / "local")
+    got = table(tmp_path / "dask")
+    assert got.num_rows == 4 * 3000
+    assert got.equals(table(tmp_path / "local"))
