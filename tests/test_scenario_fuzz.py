@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,7 @@ def mutated_documents(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def assert_located(exc: ScenarioError, text: str) -> None:
-    n_lines = text.count("\n") + 1
+    n_lines = len(re.split("\r\n|[\r\n\x85\u2028\u2029]", text))  # YAML's own line breaks
     assert exc.problems
     for p in exc.problems:
         assert p.line is None or 1 <= p.line <= n_lines, str(p)

@@ -132,7 +132,7 @@ def export(
 ) -> None:
     """Convert a scenario to YAML or a community format."""
     if to not in all_formats():
-        err.print(f"unknown format {to!r} (known: {', '.join(all_formats())})")
+        print(f"unknown format {to!r} (known: {', '.join(all_formats())})", file=sys.stderr)
         raise typer.Exit(2)
     text = dump(load(scenario, format=input_format).scenario, to)
     if output is None:
@@ -182,12 +182,14 @@ def forecast(
     try:
         spec = get_model(model)
     except KeyError as exc:
-        err.print(str(exc.args[0]))
+        print(str(exc.args[0]), file=sys.stderr)
         raise typer.Exit(2) from None
     if issue:
         unknown = [i for i in issue if i not in {x.id for x in s.issues}]
         if unknown:
-            err.print(f"unknown issue(s): {', '.join(unknown)} (known: {', '.join(x.id for x in s.issues)})")
+            print(
+                f"unknown issue(s): {', '.join(unknown)} (known: {', '.join(x.id for x in s.issues)})", file=sys.stderr
+            )
             raise typer.Exit(2)
     traj = spec(from_scenario(s), rounds=rounds)
     data = traj.to_json_dict(issues=issue)
@@ -274,7 +276,7 @@ def lab(
     loaded = load(scenario)
     s = loaded.scenario
     if workers and scheduler:
-        err.print("give --workers or --scheduler, not both")
+        print("give --workers or --scheduler, not both", file=sys.stderr)
         raise typer.Exit(2)
     chosen_model = model or ("bdm" if "bdm" in available_models() else "compromise")
     try:
@@ -291,10 +293,10 @@ def lab(
             shard_size=shard_size,
         )
     except (ValueError, KeyError) as exc:
-        err.print(f"{loaded.source}: {exc.args[0] if exc.args else exc}")
+        print(f"{loaded.source}: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         raise typer.Exit(2) from None
     if not experiment.strategies:
-        err.print(f"{loaded.source}: the scenario defines no strategies")
+        print(f"{loaded.source}: the scenario defines no strategies", file=sys.stderr)
         raise typer.Exit(2)
     executor: Executor = (
         DaskExecutor(scheduler) if scheduler else ProcessExecutor(workers) if workers else LocalExecutor()
@@ -311,7 +313,7 @@ def lab(
                 progress=lambda done, total: bar.update(task, completed=done),
             )
         except ExperimentMismatchError as exc:
-            err.print(str(exc))
+            print(str(exc), file=sys.stderr)
             raise typer.Exit(2) from None
     summary = summarise(out_path, list(experiment.strategies), experiment.targets)
     result = {
@@ -328,7 +330,7 @@ def lab(
         from .lab.prim import pick_box
 
         if not experiment.targets:
-            err.print("--discover needs a target (--target ISSUE>=X)")
+            print("--discover needs a target (--target ISSUE>=X)", file=sys.stderr)
             raise typer.Exit(2)
         result["discovery"] = {}
         for strat in experiment.strategies:
@@ -368,7 +370,7 @@ def sensitivity(
     from .lab.sensitivity import scenario_sensitivity
 
     if method not in ("sobol", "morris"):
-        err.print("--method is sobol or morris")
+        print("--method is sobol or morris", file=sys.stderr)
         raise typer.Exit(2)
     loaded = load(scenario)
     s = loaded.scenario
@@ -381,7 +383,7 @@ def sensitivity(
         problems.append(f"unknown or missing client {who!r} (use --client)")
     if problems:
         for p in problems:
-            err.print(f"{loaded.source}: {p}")
+            print(f"{loaded.source}: {p}", file=sys.stderr)
         raise typer.Exit(2)
     assert chosen is not None and who is not None
     chosen_model = model or ("bdm" if "bdm" in available_models() else "compromise")
@@ -392,12 +394,12 @@ def sensitivity(
             client=who,
             model=chosen_model,
             rounds=rounds,
-            method=method,
+            method="sobol" if method == "sobol" else "morris",
             n=n,
-            seed=rng,  # type: ignore[arg-type]
+            seed=rng,
         )
     except ValueError as exc:
-        err.print(f"{loaded.source}: {exc}")
+        print(f"{loaded.source}: {exc}", file=sys.stderr)
         raise typer.Exit(2) from None
     data = {"scenario": s.id, "strategy": chosen, "model": chosen_model, **result.to_json_dict()}
     if format is OutputFormat.json:

@@ -33,10 +33,11 @@ def failures(out: Path, experiment: Experiment, strategy: str) -> np.ndarray:
         raise ValueError("scenario discovery needs at least one target (--target ISSUE>=X)")
     cond = " AND ".join(f"bool_or(issue = '{t.issue}' AND outcome {t.op} {t.threshold!r})" for t in experiment.targets)
     pattern = str(out / "shards" / "*.parquet").replace("'", "''")
-    rows = duckdb.sql(
-        f"SELECT draw, {cond} AS ok FROM read_parquet('{pattern}') WHERE strategy = '{strategy}' "
-        "GROUP BY draw ORDER BY draw"
-    ).fetchall()
+    with duckdb.connect() as con:
+        rows = con.execute(
+            f"SELECT draw, {cond} AS ok FROM read_parquet('{pattern}') WHERE strategy = ? GROUP BY draw ORDER BY draw",
+            [strategy],
+        ).fetchall()
     if len(rows) != experiment.draws:
         raise ValueError(f"{out} holds {len(rows)} draws of {strategy!r}, expected {experiment.draws}")
     return np.array([not ok for _, ok in rows], dtype=bool)

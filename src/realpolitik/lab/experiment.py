@@ -50,7 +50,7 @@ class Target:
             if op in text:
                 issue, _, value = text.partition(op)
                 try:
-                    return cls(issue.strip(), op, float(value))  # type: ignore[arg-type]
+                    return cls(issue.strip(), ">=" if op == ">=" else "<=", float(value))
                 except ValueError:
                     break
         raise ValueError(f"target {text!r} is not ISSUE>=NUMBER or ISSUE<=NUMBER")

@@ -121,10 +121,11 @@ def apply_change(arrays: Arrays, scenario: Scenario, change: Change, value: Floa
         members = np.array([a_index[m] for m in change.members])
         position = arrays.position.copy()
         if value is None:
-            w = arrays.capability[:, members] * arrays.salience[:, members, i]
-            x = position[:, members, i]
-            total = w.sum(axis=1)
-            common = np.where(total > 0, (w * x).sum(axis=1) / np.where(total > 0, total, 1), x.mean(axis=1))
+            weight = arrays.capability[:, members] * arrays.salience[:, members, i]
+            where = position[:, members, i]
+            total = weight.sum(axis=1)
+            mean = (weight * where).sum(axis=1) / np.where(total > 0, total, 1)
+            common: FloatArray = np.where(total > 0, mean, where.mean(axis=1))
         else:
             common = value
         position[:, members, i] = common[:, None]

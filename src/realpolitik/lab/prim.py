@@ -76,13 +76,13 @@ def prim(
                     best = (float(density), j, side, float(cut))
         if best is None or best[0] <= boxes[-1].density:
             break
-        _, j, side, cut = best
+        _, j, side, chosen_cut = best
         if side == "low":
-            lo[j] = cut
-            inside &= x[:, j] > cut
+            lo[j] = chosen_cut
+            inside &= x[:, j] > chosen_cut
         else:
-            hi[j] = cut
-            inside &= x[:, j] < cut
+            hi[j] = chosen_cut
+            inside &= x[:, j] < chosen_cut
         boxes.append(box())
     return boxes
 

@@ -1,6 +1,7 @@
 """What an experiment says: outcome distributions, target probabilities, client utility, regret, rankings.
 
-Computed by DuckDB straight from the Parquet shards, so memory stays flat however many draws there are.
+Computed by DuckDB straight from the Parquet shards, so memory stays flat however many draws there are
+(single-threaded, so that sums run in a fixed order and a re-run reproduces every digit).
 Every probability comes with a Wilson 95% interval and every mean with its Monte Carlo standard error: the
 figures are estimates from a model of estimates, and the report says how precise they are.
 """
@@ -48,7 +49,8 @@ class Summary:
 
 
 def summarise(out: Path, strategies: list[str], targets: tuple[Target, ...] = ()) -> Summary:
-    con = duckdb.connect()
+    # one thread: floating-point sums then run in one fixed order, so a re-run gives the same digits
+    con = duckdb.connect(config={"threads": 1})
     try:
         pattern = str(out / "shards" / "*.parquet").replace("'", "''")
         con.execute(f"CREATE VIEW r AS SELECT * FROM read_parquet('{pattern}')")

@@ -23,6 +23,7 @@ Why it is written this way:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -54,7 +55,7 @@ def _count_below(sorted_vals: FloatArray, queries: FloatArray, *, strict: bool) 
     together (stably, queries placed first among equals for '<', last for '<=') and counting data elements
     before each query gives exact ranks in O(n log n) per row.
     """
-    B, A = sorted_vals.shape
+    A = sorted_vals.shape[1]
     Q = queries.shape[1]
     if strict:
         vals = np.concatenate([queries, sorted_vals], axis=1)
@@ -155,7 +156,7 @@ def _spread(v: FloatArray, active: BoolArray) -> FloatArray:
     order = np.argsort(vm, axis=-1, kind="stable")
     us = np.take_along_axis(vm, order, axis=-1)
     ms = np.take_along_axis(mask, order, axis=-1)
-    rank = np.cumsum(ms, axis=-1) - ms  # active values before this one
+    rank: IntArray = np.cumsum(ms, axis=-1, dtype=np.int64) - ms  # active values before this one
     n = ms.sum(axis=-1, keepdims=True)
     terms = np.where(ms, us, 0.0) * (2 * rank - n + 1)
     return np.asarray(2 * terms.sum(axis=-1), dtype=np.float64)
@@ -172,7 +173,10 @@ class _Case:
         D, A, I = arrays.shape
         self.D, self.A, self.I = D, A, I
         B = D * I
-        fold = lambda z: np.ascontiguousarray(np.moveaxis(z, 2, 1).reshape(B, A))  # noqa: E731
+
+        def fold(z: FloatArray) -> FloatArray:
+            return np.ascontiguousarray(np.moveaxis(z, 2, 1).reshape(B, A))
+
         self.active: BoolArray = np.broadcast_to(arrays.present.T[None], (D, I, A)).reshape(B, A).copy()
         self.s: FloatArray = np.where(self.active, fold(arrays.salience), 0.0)
         c = np.broadcast_to(arrays.capability[:, None, :], (D, I, A)).reshape(B, A)
@@ -236,15 +240,17 @@ def _eu(p: FloatArray, u_s: FloatArray, u_f: FloatArray, s_target: FloatArray, s
     return np.asarray(s_target * (p * u_s + (1 - p) * u_f) + (1 - s_target) * u_s - sq, dtype=np.float64)
 
 
-def _utilities(dist: FloatArray, r_row: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """U_s and U_f of a challenge over distance d, priced with risk exponent r (broadcast over rows)."""
+def _utilities(dist: FloatArray, r_row: FloatArray | None) -> tuple[FloatArray, FloatArray]:
+    """U_s and U_f of a challenge over distance d, priced with risk exponent r (None: risk neutral, r = 1)."""
+    if r_row is None:  # x**1 == x exactly, so skipping the power changes no bit
+        return 2 - 4 * (0.5 - 0.5 * dist), 2 - 4 * (0.5 + 0.5 * dist)
     return 2 - 4 * (0.5 - 0.5 * dist) ** r_row, 2 - 4 * (0.5 + 0.5 * dist) ** r_row
 
 
 def _challenge_eu(case: _Case, x: FloatArray, dist: FloatArray, p: FloatArray, opts: BDMOptions) -> FloatArray:
     """E1[b, j, i]: j's expected utility of challenging i, everyone risk neutral (the input to risk)."""
     one = np.ones_like(x)[:, :, None]
-    u_s, u_f = _utilities(dist, one)
+    u_s, u_f = _utilities(dist, None)
     dmu = np.abs(x - _mu(case, x, opts)[:, None]) / case.delta[:, None]
     sq = _status_quo_term(dist, dmu[:, :, None], one, opts)
     return _eu(p, u_s, u_f, case.s[:, None, :], sq)
@@ -300,7 +306,7 @@ def _risk_own_alternatives(case: _Case, x: FloatArray, opts: BDMOptions) -> Floa
         p = np.where(den > 0, n_jy / np.where(den > 0, den, 1.0), 0.5)
         d = np.abs(y - xj) / case.delta[:, None, None, None]
         one = np.ones_like(d)
-        u_s, u_f = _utilities(d, one)
+        u_s, u_f = _utilities(d, None)
         dmu = (np.abs(x - mu[:, None]) / case.delta[:, None])[:, None, None, :]
         sq = _status_quo_term(d, dmu, one, opts)
         e = _eu(p, u_s, u_f, s[:, ii, None, None], sq)  # E_j(U_j,i@y)
@@ -320,8 +326,8 @@ def _round(
     case: _Case, x: FloatArray, opts: BDMOptions
 ) -> tuple[FloatArray, IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
     """One round: risk, expected utilities, offers, simultaneous moves. Returns the new positions and records."""
-    B, A = x.shape
-    dist = np.abs(x[:, :, None] - x[:, None, :]) / case.delta[:, None, None]
+    # distances to absent actors are never used; zeroing them keeps powers of (0.5 - d/2) real
+    dist = np.where(case.pair, np.abs(x[:, :, None] - x[:, None, :]) / case.delta[:, None, None], 0.0)
     p_linear = _probability(case, x, dist, None, opts)  # risk-neutral voters
     r = _risk(case, x, dist, p_linear, opts)
     # p[b, i, j] = P(i beats j); with linear votes it does not depend on r, so the risk step's P is reused
@@ -369,14 +375,20 @@ def _round(
         key = np.where((kind == chosen_class) & (kind != NONE), key, np.inf)
         partner = np.argmin(key, axis=2)
         acts = np.isfinite(np.take_along_axis(key, partner[:, :, None], 2)[:, :, 0])
-    else:  # highest-eu: the challenge the sender values most, ties by the smallest move (then actor order)
+    else:
+        # highest-eu: the challenge the sender values most; exact ties by the sender nearest to i, then by the
+        # smallest resulting move (no move counts as 0). Ties are broken on values, never on actor order, so
+        # relabelling actors cannot change a trajectory; equally good offers pulling i both ways cancel out.
         sent = valid & (b > 0)
-        best = np.where(sent, b, -np.inf).max(axis=2, keepdims=True)
-        tied = sent & (b == best)
-        key = np.where(tied, np.abs(xi - xj), np.inf)
-        partner = np.argmin(key, axis=2)
-        got = np.isfinite(np.take_along_axis(key, partner[:, :, None], 2)[:, :, 0])
-        acts = got & (np.take_along_axis(kind, partner[:, :, None], 2)[:, :, 0] != NONE)
+        tied = sent & (b == np.where(sent, b, -np.inf).max(axis=2, keepdims=True))
+        gap = np.abs(xi - xj)
+        tied &= gap == np.where(tied, gap, np.inf).min(axis=2, keepdims=True)
+        moved = np.where(kind != NONE, move, 0.0)
+        tied &= moved == np.where(tied, moved, np.inf).min(axis=2, keepdims=True)
+        pulls = np.where(kind != NONE, np.sign(target - xi), 0.0)
+        torn = (tied & (pulls > 0)).any(axis=2) & (tied & (pulls < 0)).any(axis=2)
+        partner = np.argmax(tied, axis=2)
+        acts = tied.any(axis=2) & ~torn & (np.take_along_axis(kind, partner[:, :, None], 2)[:, :, 0] != NONE)
 
     pick = partner[:, :, None]
     chosen_kind = np.where(acts, np.take_along_axis(kind, pick, 2)[:, :, 0], NONE)
@@ -428,7 +440,9 @@ def run(arrays: Arrays, *, rounds: int | None = 10, preset: str = "bdm", **optio
         else:
             dtype = np.int64 if name in ("kind", "partner") else np.float64
             details[name] = np.zeros((D, 0, A, I), dtype=dtype)
-    return Trajectory(preset, arrays, positions, decide(arrays, positions[:, -1]), opts.as_dict(), details)
+    # the forecast counts only actors with a stance, whatever salience the arrays carry for the others
+    voiced = replace(arrays, salience=np.where(arrays.present[None], arrays.salience, 0.0))
+    return Trajectory(preset, arrays, positions, decide(voiced, positions[:, -1]), opts.as_dict(), details)
 
 
 def run_scholz(arrays: Arrays, *, rounds: int | None = 10, **options: Any) -> Trajectory:
@@ -485,10 +499,8 @@ _ASSUMPTIONS = (
 
 
 def _option_specs(preset: str) -> tuple[Any, ...]:
-    from dataclasses import replace as _replace
-
     values = {**BDMOptions().as_dict(), **PRESETS[preset]}
-    return tuple(_replace(spec, default=values[spec.name]) for spec in OPTION_SPECS)
+    return tuple(replace(spec, default=values[spec.name]) for spec in OPTION_SPECS)
 
 
 SPEC = ModelSpec(

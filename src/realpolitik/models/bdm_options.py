@@ -77,8 +77,10 @@ class BDMOptions:
         if not (0.0 <= self.q <= 1.0 and 0.0 <= self.t <= 1.0):
             raise ValueError(f"bdm options q and t must lie in [0, 1], got q={self.q}, t={self.t}")
         if self.risk == "own-alternatives" and self.probability != "pairwise":
-            raise ValueError("risk='own-alternatives' needs probability='pairwise' (the all-triples normaliser "
-                             "would have to be rebuilt for every alternative position: O(A^4))")
+            raise ValueError(
+                "risk='own-alternatives' needs probability='pairwise' (the all-triples normaliser "
+                "would have to be rebuilt for every alternative position: O(A^4))"
+            )
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

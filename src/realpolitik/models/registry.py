@@ -10,9 +10,9 @@ from .base import ModelSpec
 
 
 def _specs() -> list[ModelSpec]:
-    from . import bdm, compromise
+    from . import bdm, compromise, median, nbs
 
-    return [compromise.SPEC, bdm.SPEC, bdm.SCHOLZ_SPEC]
+    return [compromise.SPEC, bdm.SPEC, bdm.SCHOLZ_SPEC, median.SPEC, nbs.SPEC]
 
 
 def available_models() -> dict[str, ModelSpec]:

@@ -8,6 +8,8 @@ model fed ``nan`` fails far from the file, where nobody can tell which cell was 
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import re
 import unicodedata
@@ -88,8 +90,30 @@ class Collector:
 
     def raise_if_any(self) -> None:
         if self.problems:
-            self.problems.sort(key=lambda p: (p.line or 0))
+            self.problems.sort(key=lambda p: p.line or 0)
             raise ScenarioError(self.problems)
+
+
+def csv_rows(text: str, name: str, **dialect: Any) -> list[tuple[int, list[str]]]:
+    """Non-blank CSV rows with the 1-based line each starts on; cells trimmed, trailing empty cells dropped.
+
+    Trailing delimiters are common in these files (KTAB pads rows with a final comma, Decide's spreadsheets
+    with ``;;;``) and mean nothing, so they are dropped rather than counted as fields.
+    """
+    out = []
+    reader = csv.reader(io.StringIO(text), **dialect)
+    start = 1
+    try:
+        for row in reader:
+            line, start = start, reader.line_num + 1
+            cells = [cell.strip() for cell in row]
+            while cells and not cells[-1]:
+                cells.pop()
+            if cells:
+                out.append((line, cells))
+    except csv.Error as exc:
+        raise ScenarioError([Problem(name, start, (), f"unreadable CSV row: {exc}")]) from None
+    return out
 
 
 def new_lines(entries: dict[Loc, int]) -> LineMap:
@@ -117,8 +141,3 @@ def stance_table(scenario: Scenario, fmt: str) -> dict[tuple[str, str], tuple[fl
                     f"{fmt} needs a stance of every actor on every issue; {actor.id!r} has none on {issue.id!r}",
                 )
     return table
-
-
-def plain(value: Any) -> Any:
-    """Numbers that are whole written as ints in metadata would not survive a round trip as floats; keep floats."""
-    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value

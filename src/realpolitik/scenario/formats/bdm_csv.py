@@ -36,9 +36,19 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Scenario
-from ..problems import LineMap
+from ..problems import LineMap, ScenarioError
 from . import ScenarioFormat
-from ._common import Collector, export_error, fmt_number, new_lines, parse_number, scenario_id, stance_table, unique_ids
+from ._common import (
+    Collector,
+    csv_rows,
+    export_error,
+    fmt_number,
+    new_lines,
+    parse_number,
+    scenario_id,
+    stance_table,
+    unique_ids,
+)
 
 NAME = "bdm-csv"
 ROLES: dict[str, tuple[str, ...]] = {
@@ -48,20 +58,6 @@ ROLES: dict[str, tuple[str, ...]] = {
     "salience": ("salience",),
 }
 STANDARD_SCALES = ((0.0, 1.0), (0.0, 10.0), (0.0, 100.0))
-
-
-def _rows(text: str) -> list[tuple[int, list[str]]]:
-    """Non-blank CSV rows with their 1-based line numbers, trailing empty fields dropped."""
-    out = []
-    reader = csv.reader(io.StringIO(text))
-    start = 1
-    for row in reader:
-        line, start = start, reader.line_num + 1
-        while row and not row[-1].strip():
-            row.pop()
-        if row:
-            out.append((line, [cell.strip() for cell in row]))
-    return out
 
 
 def _roles(header: list[str]) -> dict[str, int]:
@@ -89,7 +85,7 @@ def issue_scale(positions: list[float]) -> tuple[float, float, str]:
 
 def _read(text: str, name: str) -> tuple[dict[str, Any], LineMap]:
     found = Collector(name)
-    rows = _rows(text)
+    rows = csv_rows(text, name)
     if not rows:
         found.add(1, (), "no header row")
         found.raise_if_any()
@@ -121,7 +117,9 @@ def _read(text: str, name: str) -> tuple[dict[str, Any], LineMap]:
     positions: list[float] = []
     for index, ((line, cells), ident) in enumerate(zip(body, ids, strict=True)):
         if len(cells) != len(header):
-            found.add(line, ("actors", index), f"expected {len(header)} fields ({','.join(header)}), found {len(cells)}")
+            found.add(
+                line, ("actors", index), f"expected {len(header)} fields ({','.join(header)}), found {len(cells)}"
+            )
             continue
         actor_name = cells[roles["actor"]]
         if not actor_name:
@@ -185,7 +183,9 @@ def _write(scenario: Scenario) -> str:
         position, salience = table[(actor.id, issue.id)]
         values = extra.get(actor.id, {}) if isinstance(extra, dict) else {}
         cells = [_cell(values.get(col, "")) for col in extra_columns]
-        writer.writerow([actor.name, fmt_number(actor.capability.value), fmt_number(position), fmt_number(salience), *cells])
+        writer.writerow(
+            [actor.name, fmt_number(actor.capability.value), fmt_number(position), fmt_number(salience), *cells]
+        )
     return out.getvalue()
 
 
@@ -196,7 +196,10 @@ def _cell(value: Any) -> str:
 
 
 def _sniff(text: str) -> bool:
-    rows = _rows(text[:4096])
+    try:
+        rows = csv_rows("\n".join(text.split("\n", 2)[:1]), "")
+    except ScenarioError:
+        return False
     if not rows:
         return False
     roles = _roles(rows[0][1])

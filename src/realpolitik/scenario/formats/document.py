@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from ..model import Scenario
@@ -31,9 +32,14 @@ def _sniff_json(text: str) -> bool:
     return text.lstrip().startswith("{")
 
 
+_DECIDE_LINE = re.compile(r"^'?#[APMDO/0]['\t ;,]")
+
+
 def _sniff_yaml(text: str) -> bool:
     head = text.lstrip()
-    return head.startswith(("---", "id:", "title:", "schema_version:", "actors:", "#")) and not head.startswith("#A")
+    if _DECIDE_LINE.match(head):  # a Decide file's first record, not a YAML comment
+        return False
+    return head.startswith(("---", "id:", "title:", "schema_version:", "actors:", "#"))
 
 
 YAML = ScenarioFormat(

@@ -25,6 +25,12 @@ its line. The schema makes it invalid (a dCoord is a decimal), and KTAB has no c
 (``QueryDoubleText`` into a variable initialised to 0.0) would silently use 0, while its own reference run of
 that file (``ref-runs/20170530_ref-smpExample.txt``, "Read dimension 0: 52.80") used 52.8, which the file
 no longer contains. Guessing either would hide a missing number, so the analyst must write the value meant.
+
+**Export** (both) writes point values and needs every actor on every issue. Because KTAB fixes both ranges,
+positions are mapped linearly from each issue's scale onto [0, 100] and saliences from [0, salience_scale]
+onto [0, 100] (a scenario read from KTAB is already there and is written unchanged). XML export writes the
+kept seed, parameters and adjustments, ``prngSeed`` 0 when the scenario has none, and refuses capabilities
+outside the schema's [0, 1000].
 """
 
 from __future__ import annotations
@@ -42,27 +48,13 @@ from xml.sax.saxutils import escape
 from ..model import Scenario
 from ..problems import LineMap, Loc, Problem, ScenarioError
 from . import ScenarioFormat
-from ._common import Collector, export_error, fmt_number, new_lines, scenario_id, stance_table, unique_ids
+from ._common import Collector, csv_rows, export_error, fmt_number, new_lines, scenario_id, stance_table, unique_ids
 
 CSV_NAME = "ktab-csv"
 XML_NAME = "ktab-xml"
 KTAB_SCALE = 100.0
 
 # --------------------------------------------------------------------------- CSV
-
-
-def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
-    out = []
-    reader = csv.reader(io.StringIO(text), skipinitialspace=True)
-    start = 1
-    for row in reader:
-        line, start = start, reader.line_num + 1
-        cells = [c.strip() for c in row]
-        while cells and not cells[-1]:
-            cells.pop()
-        if cells:
-            out.append((line, cells))
-    return out
 
 
 def _count(found: Collector, cells: list[str], index: int, line: int, what: str) -> int | None:
@@ -78,7 +70,7 @@ def _count(found: Collector, cells: list[str], index: int, line: int, what: str)
 
 def _read_csv(text: str, name: str) -> tuple[dict[str, Any], LineMap]:
     found = Collector(name)
-    rows = _csv_rows(text)
+    rows = csv_rows(text, name, skipinitialspace=True)
     if len(rows) < 2:
         found.add(1, (), "a KTAB CSV needs row 1 (scenarioName, description, nActors, nDims) and a header row")
         found.raise_if_any()
@@ -99,7 +91,9 @@ def _read_csv(text: str, name: str) -> tuple[dict[str, Any], LineMap]:
     body = rows[2:]
     if len(body) != n_actors:
         where = f" (lines {body[0][0]}-{body[-1][0]})" if body else ""
-        found.add(line1, ("nActors",), f"row 1 says nActors = {n_actors} but the file has {len(body)} actor rows{where}")
+        found.add(
+            line1, ("nActors",), f"row 1 says nActors = {n_actors} but the file has {len(body)} actor rows{where}"
+        )
 
     issue_names = [header[3 + 2 * d] for d in range(n_dims)]
     issue_ids = unique_ids(issue_names, "dim")
@@ -139,9 +133,7 @@ def _read_csv(text: str, name: str) -> tuple[dict[str, Any], LineMap]:
             for ident, label in zip(issue_ids, issue_names, strict=True)
         ],
         "stances": stances,
-        "metadata": {
-            "ktab": {"power_label": header[2], "salience_labels": [header[4 + 2 * d] for d in range(n_dims)]}
-        },
+        "metadata": {"ktab": {"power_label": header[2], "salience_labels": [header[4 + 2 * d] for d in range(n_dims)]}},
     }
     return data, new_lines(lines)
 
@@ -191,8 +183,11 @@ def _write_csv(scenario: Scenario) -> str:
 
 
 def _sniff_csv(text: str) -> bool:
-    rows = _csv_rows("\n".join(text.split("\n")[:4]))
-    return len(rows) >= 2 and [c.lower() for c in rows[1][:2]] == ["actor", "description"]
+    try:
+        rows = csv_rows("\n".join(text.split("\n", 4)[:4]), "", skipinitialspace=True)
+    except ScenarioError:
+        return False
+    return len(rows) >= 2 and [c.lower() for c in rows[1][1][:2]] == ["actor", "description"]
 
 
 CSV_FORMAT = ScenarioFormat(
@@ -277,14 +272,18 @@ class _XmlReader:
         self.lines: dict[Loc, int] = {}
 
     def children(self, node: Node, allowed: tuple[str, ...], required: tuple[str, ...], loc: Loc) -> None:
-        """Check the children against an xs:sequence: known, in order, each at most once, required ones present."""
+        """Check the children against an xs:sequence: known, in order, required ones present.
+
+        A sequence of one element type (dName, dCoord, Actor, ...) repeats it; in the others each comes once.
+        """
         last = -1
+        repeats = len(allowed) == 1
         for child in node.children:
             if child.tag not in allowed:
                 self.found.add(child.line, loc, f"unknown element <{child.tag}> in <{node.tag}>")
                 continue
             index = allowed.index(child.tag)
-            if index == last:
+            if index == last and not repeats:
                 self.found.add(child.line, loc, f"<{child.tag}> is given twice in <{node.tag}>")
             elif index < last:
                 self.found.add(child.line, loc, f"<{child.tag}> must come before <{allowed[last]}> in <{node.tag}>")
@@ -324,7 +323,11 @@ class _XmlReader:
             seed = seed_el.text.strip()
             self.lines[("metadata", "ktab", "prng_seed")] = seed_el.line
             if not seed.isdigit() or int(seed) > MAX_SEED:
-                found.add(seed_el.line, ("metadata", "ktab", "prng_seed"), f"prngSeed must be an unsigned 64-bit integer, got {seed!r}")
+                found.add(
+                    seed_el.line,
+                    ("metadata", "ktab", "prng_seed"),
+                    f"prngSeed must be an unsigned 64-bit integer, got {seed!r}",
+                )
             ktab["prng_seed"] = seed
         params = root.first("ModelParameters")
         if params is not None:
@@ -399,36 +402,34 @@ class _XmlReader:
                 self.lines[(*loc, "capability")] = cap_el.line
             cap = self.decimal(cap_el, (*loc, "capability"), 0.0, 1000.0)
             actors.append(
-                {"id": ident, "name": self.text(name_el), "description": self.text(el.first("description")), "capability": cap}
+                {
+                    "id": ident,
+                    "name": self.text(name_el),
+                    "description": self.text(el.first("description")),
+                    "capability": cap,
+                }
             )
             coords = self.vector(el.first("Position"), "dCoord", len(issue_ids), loc)
             sals = self.vector(el.first("Salience"), "dSal", len(issue_ids), loc)
             for d, issue in enumerate(issue_ids):
                 k = len(stances)
                 self.lines[("stances", k)] = el.line
-                if d < len(coords):
-                    self.lines[("stances", k, "position")] = coords[d][0]
-                if d < len(sals):
-                    self.lines[("stances", k, "salience")] = sals[d][0]
-                stances.append(
-                    {
-                        "actor": ident,
-                        "issue": issue,
-                        "position": coords[d][1] if d < len(coords) else None,
-                        "salience": sals[d][1] if d < len(sals) else None,
-                    }
-                )
+                stance: dict[str, Any] = {"actor": ident, "issue": issue}
+                for field_name, items in (("position", coords), ("salience", sals)):
+                    if d < len(items):
+                        self.lines[("stances", k, field_name)] = items[d].line
+                        stance[field_name] = self.decimal(items[d], ("stances", k, field_name), 0.0, KTAB_SCALE)
+                stances.append(stance)
         return actors, stances
 
-    def vector(self, el: Node | None, tag: str, n_dims: int, loc: Loc) -> list[tuple[int, float | None]]:
+    def vector(self, el: Node | None, tag: str, n_dims: int, loc: Loc) -> list[Node]:
         if el is None:
             return []
         self.children(el, (tag,), (tag,), loc)
         items = el.all(tag)
         if len(items) != n_dims:
             self.found.add(el.line, loc, f"<{el.tag}> has {len(items)} <{tag}> but there are {n_dims} dimensions")
-        field = "position" if tag == "dCoord" else "salience"
-        return [(item.line, self.decimal(item, (*loc, field), 0.0, KTAB_SCALE)) for item in items]
+        return items
 
     def ideal_adjustment(self, el: Node, actors: list[dict[str, Any]]) -> list[dict[str, Any]]:
         loc: Loc = ("metadata", "ktab", "ideal_adjustment")
@@ -460,13 +461,19 @@ def _write_xml(scenario: Scenario) -> str:
     for actor in scenario.actors:
         if not 0.0 <= actor.capability.value <= 1000.0:
             raise export_error(
-                scenario, XML_NAME, ("actors",), f"KTAB XML capabilities are in [0, 1000]; {actor.id!r} has {actor.capability.value:g}"
+                scenario,
+                XML_NAME,
+                ("actors",),
+                f"KTAB XML capabilities are in [0, 1000]; {actor.id!r} has {actor.capability.value:g}",
             )
     meta = scenario.metadata.get("ktab", {})
     meta = meta if isinstance(meta, dict) else {}
     names = {a.id: a.name for a in scenario.actors}
-    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<Scenario xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
-           ' xsi:noNamespaceSchemaLocation="smpSchema.xsd">']
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<Scenario xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+        ' xsi:noNamespaceSchemaLocation="smpSchema.xsd">',
+    ]
     out.append(f"  <name>{escape(scenario.title)}</name>")
     out.append(f"  <desc>{escape(scenario.description)}</desc>")
     out.append(f"  <prngSeed>{escape(str(meta.get('prng_seed', '0')))}</prngSeed>")
@@ -498,10 +505,12 @@ def _write_xml(scenario: Scenario) -> str:
     if isinstance(pairs, list) and pairs:
         out.append("  <IdealAdjustment>")
         for pair in pairs:
+            adjusting = names.get(pair["adjusting"], str(pair["adjusting"]))
+            reference = names.get(pair["reference"], str(pair["reference"]))
             out += [
                 "    <iaPair>",
-                f"      <adjustingIdeal>{escape(names.get(pair['adjusting'], str(pair['adjusting'])))}</adjustingIdeal>",
-                f"      <referencePos>{escape(names.get(pair['reference'], str(pair['reference'])))}</referencePos>",
+                f"      <adjustingIdeal>{escape(adjusting)}</adjustingIdeal>",
+                f"      <referencePos>{escape(reference)}</referencePos>",
                 f"      <adjust>{_decimal(float(pair['adjust']))}</adjust>",
                 "    </iaPair>",
             ]
