@@ -130,3 +130,22 @@ def test_console_script_never_shows_a_traceback(tmp_path: Path, content: bytes) 
         assert "Traceback" not in text
         lines = [line for line in text.splitlines() if line.strip()]
         assert lines and all(line.startswith(f"{path}:") for line in lines), text
+
+
+@pytest.mark.reference
+def test_backtest_json_shape(shared_data: Path) -> None:
+    code, output = run("backtest", str(shared_data / "bargaining/deu3/deu3.csv"), "--format", "json", "--n-boot", "200")
+    assert code == 0
+    data = json.loads(output)
+    assert data["n"] == 353
+    for name in ("compromise", "median", "nbs", "bdm", "bdm-scholz"):
+        entry = data["models"][name]
+        assert entry["mae_ci"][0] <= entry["mae"] <= entry["mae_ci"][1]
+        assert entry["rmse"] >= entry["mae"]
+
+
+def test_backtest_bad_file(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("a\tb\n1\t2\n")
+    code, output = run("backtest", str(path))
+    assert code == 2 and output.startswith(f"{path}: ") and "Traceback" not in output

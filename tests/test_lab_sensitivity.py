@@ -79,3 +79,16 @@ def test_prim_finds_a_planted_box() -> None:
     if "c" in best.limits:  # c is irrelevant: any restriction on it must be slight
         lo, hi = best.limits["c"]
         assert hi - lo > 0.8
+
+
+def test_simplify_drops_restrictions_that_do_not_matter() -> None:
+    from realpolitik.lab.prim import Box, box_stats, simplify_box
+
+    rng = np.random.default_rng(1)
+    x = rng.random((4000, 3))
+    interest = x[:, 0] < 0.3
+    noisy = Box({"a": (0.0, 0.3), "b": (0.05, 1.0), "c": (0.0, 0.93)}, coverage=0.0, density=0.0, mass=0.0)
+    noisy = box_stats(x, interest, ["a", "b", "c"], noisy.limits)
+    simple = simplify_box(noisy, x, interest, ["a", "b", "c"])
+    assert set(simple.limits) == {"a"}
+    assert simple.density == pytest.approx(1.0) and simple.coverage == pytest.approx(1.0)

@@ -87,11 +87,6 @@ def test_compromise_without_any_weight_is_the_plain_mean() -> None:
     assert fc(compromise, make([10.0, 40.0], salience=[0.0, 0.0])) == pytest.approx(25.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compromise.py falls back to the plain mean of ALL actors, absent ones included, when no present "
-    "actor has weight; fix: weight by median.voice(arrays) as median and nbs do",
-)
 def test_compromise_without_weight_ignores_absent_actors() -> None:
     arrays = make([10.0, 30.0, 100.0], salience=[0.0, 0.0, 0.0], present=[True, True, False])
     assert fc(compromise, arrays) == pytest.approx(20.0)

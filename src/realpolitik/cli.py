@@ -225,6 +225,64 @@ def demo(
     print_forecast(out, s, traj)
 
 
+class Capability(StrEnum):
+    weights = "weights"
+    equal = "equal"
+
+
+@app.command()
+def backtest(
+    deu3_file: Annotated[Path, typer.Argument(help="DEU III data in the layout of deu3.csv (tab-separated).")],
+    model: Annotated[list[str] | None, typer.Option("--model", "-m", help="Model (repeatable; default: all).")] = None,
+    format: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.table,
+    rng: Annotated[int, typer.Option("--rng", help="Seed of the bootstrap.")] = 0,
+    n_boot: Annotated[int, typer.Option(min=100, help="Bootstrap resamples (of proposals).")] = 2000,
+    capability: Annotated[
+        Capability, typer.Option(help="weights: the file's weights row; equal: all 1.")
+    ] = Capability.weights,
+) -> None:
+    """Score models on DEU III: MAE, RMSE, median error, bootstrap 95% CIs, paired difference to compromise."""
+    from rich.table import Table
+
+    from .backtest import run_backtest
+
+    try:
+        result = run_backtest(deu3_file, model or None, rng=rng, n_boot=n_boot, capability=capability.value)
+    except KeyError as exc:
+        print(str(exc.args[0] if exc.args else exc), file=sys.stderr)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        print(f"{deu3_file}: {exc.strerror or exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    except ValueError as exc:
+        message = str(exc)
+        print(message if message.startswith(str(deu3_file)) else f"{deu3_file}: {message}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    if format is OutputFormat.json:
+        print(json.dumps(result.to_json_dict(), indent=2, allow_nan=False))
+        return
+    table = Table(title=f"DEU III backtest: {result.to_json_dict()['n']} issues, absolute error on the 0-100 scale")
+    for col in ("model", "n", "MAE [95% CI]", "RMSE", "median AE", "MAE − compromise [95% CI]", "failed"):
+        table.add_column(col, justify="left" if col == "model" else "right")
+    for row in result.to_rows():
+        diff = (
+            ""
+            if row["model"] == "compromise" or row["diff_vs_compromise"] != row["diff_vs_compromise"]
+            else f"{row['diff_vs_compromise']:+.2f} [{row['diff_lo']:+.2f}, {row['diff_hi']:+.2f}]"
+        )
+        table.add_row(
+            row["model"],
+            str(row["n"]),
+            f"{row['mae']:.2f} [{row['mae_lo']:.2f}, {row['mae_hi']:.2f}]",
+            f"{row['rmse']:.2f}",
+            f"{row['median_ae']:.2f}",
+            diff,
+            str(row["failed"]),
+        )
+    out.print(table)
+    out.print(f"Bootstrap over proposals, seed {rng}, {n_boot} resamples. Errors are of model forecasts.", style="dim")
+
+
 def _progress_bar(label: str, quiet: bool) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -327,17 +385,16 @@ def lab(
     }
     if discover:
         from .lab.discovery import discover as run_discovery
-        from .lab.prim import pick_box
 
         if not experiment.targets:
             print("--discover needs a target (--target ISSUE>=X)", file=sys.stderr)
             raise typer.Exit(2)
         result["discovery"] = {}
         for strat in experiment.strategies:
-            boxes = run_discovery(out_path, experiment, strat)
+            boxes, chosen_box = run_discovery(out_path, experiment, strat)
             result["discovery"][strat] = {
                 "share_failing": boxes[0].density,
-                "chosen_box": pick_box(boxes).to_json_dict(),
+                "chosen_box": chosen_box.to_json_dict(),
                 "trajectory": [b.to_json_dict() for b in boxes],
             }
     write_json(out_path / "summary.json", result)

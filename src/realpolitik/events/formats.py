@@ -22,21 +22,42 @@ from .errors import EventsError
 
 # --- native column lists (GDELT's own names from its column-label files) ---------------------------------------
 
-_ACTOR = ["Code", "Name", "CountryCode", "KnownGroupCode", "EthnicCode", "Religion1Code", "Religion2Code",
-          "Type1Code", "Type2Code", "Type3Code"]
+_ACTOR = [
+    "Code",
+    "Name",
+    "CountryCode",
+    "KnownGroupCode",
+    "EthnicCode",
+    "Religion1Code",
+    "Religion2Code",
+    "Type1Code",
+    "Type2Code",
+    "Type3Code",
+]
 
 
 def _geo(prefix: str, adm2: bool) -> list[str]:
-    cols = ["Type", "FullName", "CountryCode", "ADM1Code"] + (["ADM2Code"] if adm2 else []) + ["Lat", "Long",
-                                                                                                "FeatureID"]
+    cols = (
+        ["Type", "FullName", "CountryCode", "ADM1Code"] + (["ADM2Code"] if adm2 else []) + ["Lat", "Long", "FeatureID"]
+    )
     return [f"{prefix}_{c}" for c in cols]
 
 
 def _gdelt_events(adm2: bool, sourceurl: bool) -> list[str]:
     cols = ["GLOBALEVENTID", "SQLDATE", "MonthYear", "Year", "FractionDate"]
     cols += [f"Actor1{c}" for c in _ACTOR] + [f"Actor2{c}" for c in _ACTOR]
-    cols += ["IsRootEvent", "EventCode", "EventBaseCode", "EventRootCode", "QuadClass", "GoldsteinScale",
-             "NumMentions", "NumSources", "NumArticles", "AvgTone"]
+    cols += [
+        "IsRootEvent",
+        "EventCode",
+        "EventBaseCode",
+        "EventRootCode",
+        "QuadClass",
+        "GoldsteinScale",
+        "NumMentions",
+        "NumSources",
+        "NumArticles",
+        "AvgTone",
+    ]
     cols += _geo("Actor1Geo", adm2) + _geo("Actor2Geo", adm2) + _geo("ActionGeo", adm2)
     cols += ["DATEADDED"] + (["SOURCEURL"] if sourceurl else [])
     return cols
@@ -45,21 +66,98 @@ def _gdelt_events(adm2: bool, sourceurl: bool) -> list[str]:
 GDELT2_COLUMNS = _gdelt_events(adm2=True, sourceurl=True)  # 61
 GDELT1_COLUMNS = _gdelt_events(adm2=False, sourceurl=True)  # 58 (daily files since April 2013)
 GDELT1_COLUMNS_57 = _gdelt_events(adm2=False, sourceurl=False)  # 57 (historical backfiles)
-GDELT_REDUCED_COLUMNS = ["Date", "Source", "Target", "CAMEOCode", "NumEvents", "NumArts", "QuadClass", "Goldstein",
-                         "SourceGeoType", "SourceGeoLat", "SourceGeoLong", "TargetGeoType", "TargetGeoLat",
-                         "TargetGeoLong", "ActionGeoType", "ActionGeoLat", "ActionGeoLong"]
-GDELT_MENTIONS_COLUMNS = ["GLOBALEVENTID", "EventTimeDate", "MentionTimeDate", "MentionType", "MentionSourceName",
-                          "MentionIdentifier", "SentenceID", "Actor1CharOffset", "Actor2CharOffset",
-                          "ActionCharOffset", "InRawText", "Confidence", "MentionDocLen", "MentionDocTone",
-                          "MentionDocTranslationInfo", "Extras"]
-ICEWS_COLUMNS = ["Event ID", "Event Date", "Source Name", "Source Sectors", "Source Country", "Event Text",
-                 "CAMEO Code", "Intensity", "Target Name", "Target Sectors", "Target Country", "Story ID",
-                 "Sentence Number", "Publisher", "City", "District", "Province", "Country", "Latitude", "Longitude"]
-ACLED_COLUMNS = ["event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
-                 "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
-                 "interaction", "civilian_targeting", "iso", "region", "country", "admin1", "admin2", "admin3",
-                 "location", "latitude", "longitude", "geo_precision", "source", "source_scale", "notes",
-                 "fatalities", "tags", "timestamp"]
+GDELT_REDUCED_COLUMNS = [
+    "Date",
+    "Source",
+    "Target",
+    "CAMEOCode",
+    "NumEvents",
+    "NumArts",
+    "QuadClass",
+    "Goldstein",
+    "SourceGeoType",
+    "SourceGeoLat",
+    "SourceGeoLong",
+    "TargetGeoType",
+    "TargetGeoLat",
+    "TargetGeoLong",
+    "ActionGeoType",
+    "ActionGeoLat",
+    "ActionGeoLong",
+]
+GDELT_MENTIONS_COLUMNS = [
+    "GLOBALEVENTID",
+    "EventTimeDate",
+    "MentionTimeDate",
+    "MentionType",
+    "MentionSourceName",
+    "MentionIdentifier",
+    "SentenceID",
+    "Actor1CharOffset",
+    "Actor2CharOffset",
+    "ActionCharOffset",
+    "InRawText",
+    "Confidence",
+    "MentionDocLen",
+    "MentionDocTone",
+    "MentionDocTranslationInfo",
+    "Extras",
+]
+ICEWS_COLUMNS = [
+    "Event ID",
+    "Event Date",
+    "Source Name",
+    "Source Sectors",
+    "Source Country",
+    "Event Text",
+    "CAMEO Code",
+    "Intensity",
+    "Target Name",
+    "Target Sectors",
+    "Target Country",
+    "Story ID",
+    "Sentence Number",
+    "Publisher",
+    "City",
+    "District",
+    "Province",
+    "Country",
+    "Latitude",
+    "Longitude",
+]
+ACLED_COLUMNS = [
+    "event_id_cnty",
+    "event_date",
+    "year",
+    "time_precision",
+    "disorder_type",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "assoc_actor_1",
+    "inter1",
+    "actor2",
+    "assoc_actor_2",
+    "inter2",
+    "interaction",
+    "civilian_targeting",
+    "iso",
+    "region",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "source",
+    "source_scale",
+    "notes",
+    "fatalities",
+    "tags",
+    "timestamp",
+]
 # Columns of older ACLED exports, kept as native columns when present.
 ACLED_OPTIONAL = ["data_id", "event_id_no_cnty", "iso3", "geo_precision"]
 
@@ -124,6 +222,7 @@ class FormatSpec:
     header: bool = False
     quote: str = ""
     null_padding: bool = False
+    null_tokens: tuple[str, ...] = ()  # values the source writes for "missing" (ICEWS: NA); stored as NULL
     id_sql: str = ""
     canonical: dict[str, str] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
@@ -140,8 +239,10 @@ def _nz(col: str) -> str:
 
 
 def _roles_gdelt(n: int) -> str:
-    return (f"list_filter([{_nz(f'Actor{n}Type1Code')}, {_nz(f'Actor{n}Type2Code')}, {_nz(f'Actor{n}Type3Code')}],"
-            " x -> x IS NOT NULL)")
+    return (
+        f"list_filter([{_nz(f'Actor{n}Type1Code')}, {_nz(f'Actor{n}Type2Code')}, {_nz(f'Actor{n}Type3Code')}],"
+        " lambda x: x IS NOT NULL)"
+    )
 
 
 def _gdelt_canonical(fmt: str, adm2: bool, sourceurl: bool) -> dict[str, str]:
@@ -155,17 +256,17 @@ def _gdelt_canonical(fmt: str, adm2: bool, sourceurl: bool) -> dict[str, str]:
         "event_code": _nz("EventCode"),
         "base_code": _nz("EventBaseCode"),
         "root_code": _nz("EventRootCode"),
-        "quad_class": "TRY_CAST(\"QuadClass\" AS TINYINT)",
-        "goldstein": "TRY_CAST(\"GoldsteinScale\" AS DOUBLE)",
-        "num_mentions": "TRY_CAST(\"NumMentions\" AS INTEGER)",
-        "num_sources": "TRY_CAST(\"NumSources\" AS INTEGER)",
-        "num_articles": "TRY_CAST(\"NumArticles\" AS INTEGER)",
-        "avg_tone": "TRY_CAST(\"AvgTone\" AS DOUBLE)",
+        "quad_class": 'TRY_CAST("QuadClass" AS TINYINT)',
+        "goldstein": 'TRY_CAST("GoldsteinScale" AS DOUBLE)',
+        "num_mentions": 'TRY_CAST("NumMentions" AS INTEGER)',
+        "num_sources": 'TRY_CAST("NumSources" AS INTEGER)',
+        "num_articles": 'TRY_CAST("NumArticles" AS INTEGER)',
+        "avg_tone": 'TRY_CAST("AvgTone" AS DOUBLE)',
         "location": _nz("ActionGeo_FullName"),
         "location_country": _nz("ActionGeo_CountryCode"),
         "admin1": _nz("ActionGeo_ADM1Code"),
-        "latitude": "TRY_CAST(\"ActionGeo_Lat\" AS DOUBLE)",
-        "longitude": "TRY_CAST(\"ActionGeo_Long\" AS DOUBLE)",
+        "latitude": 'TRY_CAST("ActionGeo_Lat" AS DOUBLE)',
+        "longitude": 'TRY_CAST("ActionGeo_Long" AS DOUBLE)',
         "source_url": _nz("SOURCEURL") if sourceurl else "NULL",
     }
     for n in (1, 2):
@@ -191,17 +292,33 @@ _GDELT_CHECKS = [
 
 # ICEWS "sectors" are free text lists; map the ones that matter for role filters to CAMEO role codes.
 _ICEWS_SECTOR_ROLES = [
-    ("Government", "GOV"), ("Executive", "GOV"), ("Legislative", "LEG"), ("Judicial", "JUD"),
-    ("Military", "MIL"), ("Police", "COP"), ("Intelligence", "SPY"), ("Insurgents", "INS"),
-    ("Rebel", "REB"), ("Media", "MED"), ("Business", "BUS"), ("Civilian", "CVL"), ("Opposition", "OPP"),
-    ("Dissident", "OPP"), ("Religious", "REL"), ("Education", "EDU"), ("Medical", "HLH"), ("Labor", "LAB"),
-    ("NGO", "NGO"), ("Refugees", "REF"), ("Criminal", "CRM"),
+    ("Government", "GOV"),
+    ("Executive", "GOV"),
+    ("Legislative", "LEG"),
+    ("Judicial", "JUD"),
+    ("Military", "MIL"),
+    ("Police", "COP"),
+    ("Intelligence", "SPY"),
+    ("Insurgents", "INS"),
+    ("Rebel", "REB"),
+    ("Media", "MED"),
+    ("Business", "BUS"),
+    ("Civilian", "CVL"),
+    ("Opposition", "OPP"),
+    ("Dissident", "OPP"),
+    ("Religious", "REL"),
+    ("Education", "EDU"),
+    ("Medical", "HLH"),
+    ("Labor", "LAB"),
+    ("NGO", "NGO"),
+    ("Refugees", "REF"),
+    ("Criminal", "CRM"),
 ]
 
 
 def _icews_roles(col: str) -> str:
     items = ", ".join(f"CASE WHEN {q(col)} ILIKE '%{k}%' THEN '{r}' END" for k, r in _ICEWS_SECTOR_ROLES)
-    return f"list_distinct(list_filter([{items}], x -> x IS NOT NULL))"
+    return f"list_distinct(list_filter([{items}], lambda x: x IS NOT NULL))"
 
 
 def _acled_roles(name: str, inter: str) -> str:
@@ -212,7 +329,7 @@ def _acled_roles(name: str, inter: str) -> str:
         f"CASE WHEN {q(name)} LIKE 'Government of %' THEN 'GOV' END, "
         f"CASE TRIM({q(inter)}) WHEN '2' THEN 'REB' WHEN '3' THEN 'UAF' WHEN '4' THEN 'UAF' WHEN '5' THEN 'OPP' "
         "WHEN '6' THEN 'OPP' WHEN '7' THEN 'CVL' END"
-        "], x -> x IS NOT NULL)"
+        "], lambda x: x IS NOT NULL)"
     )
 
 
@@ -232,101 +349,189 @@ def _register(spec: FormatSpec) -> None:
     FORMATS[spec.name] = spec
 
 
-_register(FormatSpec(
-    name="gdelt2", source="gdelt", family="gdelt_events", columns=GDELT2_COLUMNS,
-    id_sql=_nz("GLOBALEVENTID"), canonical=_gdelt_canonical("gdelt2", True, True), checks=_GDELT_CHECKS,
-    description="GDELT 2.0 events export: 61 tab-separated fields, no header (YYYYMMDDHHMMSS.export.CSV[.zip])",
-))
-_register(FormatSpec(
-    name="gdelt1", source="gdelt", family="gdelt_events", columns=GDELT1_COLUMNS,
-    id_sql=_nz("GLOBALEVENTID"), canonical=_gdelt_canonical("gdelt1", False, True), checks=_GDELT_CHECKS,
-    description="GDELT 1.0 daily events: 58 tab-separated fields (57 in the historical backfiles), no header",
-))
-_register(FormatSpec(
-    name="gdelt1_57", source="gdelt", family="gdelt_events", columns=GDELT1_COLUMNS_57,
-    id_sql=_nz("GLOBALEVENTID"), canonical=_gdelt_canonical("gdelt1", False, False), checks=_GDELT_CHECKS,
-    description="GDELT 1.0 historical backfile rows: 57 fields (no SOURCEURL)",
-))
-_register(FormatSpec(
-    name="gdelt1_reduced", source="gdelt", family="gdelt_reduced", columns=GDELT_REDUCED_COLUMNS, header=True,
-    # Reduced rows are aggregates with no id: the row's own content is its identity.
-    id_sql="'r' || md5(concat_ws('\t', " + ", ".join(q(c) for c in GDELT_REDUCED_COLUMNS) + "))",
-    # Trailing empty geo fields are sometimes cut off; the eight core fields are still checked as required.
-    null_padding=True,
-    canonical={
-        "source": "'gdelt'", "format": "'gdelt1_reduced'",
-        "event_date": "CAST(strptime(\"Date\", '%Y%m%d') AS DATE)",
-        "actor1_code": _nz("Source"), "actor2_code": _nz("Target"),
-        "actor1_country": "CASE WHEN length(TRIM(\"Source\")) >= 3 THEN left(TRIM(\"Source\"), 3) END",
-        "actor2_country": "CASE WHEN length(TRIM(\"Target\")) >= 3 THEN left(TRIM(\"Target\"), 3) END",
-        "actor1_roles": "list_filter(regexp_extract_all(substr(TRIM(\"Source\"), 4), '...'), x -> x <> '')",
-        "actor2_roles": "list_filter(regexp_extract_all(substr(TRIM(\"Target\"), 4), '...'), x -> x <> '')",
-        "event_code": _nz("CAMEOCode"),
-        "base_code": "left(TRIM(\"CAMEOCode\"), 3)",
-        "root_code": "left(TRIM(\"CAMEOCode\"), 2)",
-        "quad_class": "TRY_CAST(\"QuadClass\" AS TINYINT)",
-        "goldstein": "TRY_CAST(\"Goldstein\" AS DOUBLE)",
-        "num_mentions": "TRY_CAST(\"NumEvents\" AS INTEGER)",
-        "num_articles": "TRY_CAST(\"NumArts\" AS INTEGER)",
-        "latitude": "TRY_CAST(\"ActionGeoLat\" AS DOUBLE)",
-        "longitude": "TRY_CAST(\"ActionGeoLong\" AS DOUBLE)",
-    },
-    checks=[Check("Date", "date:%Y%m%d", required=True), Check("Source", "required"),
-            Check("CAMEOCode", "digits", required=True), Check("NumEvents", "int", required=True),
-            Check("NumArts", "int"), Check("QuadClass", "int"), Check("Goldstein", "float", required=True),
-            Check("ActionGeoLat", "float"), Check("ActionGeoLong", "float")],
-    description="GDELT 1.0 'reduced' 1979-2012 files: 17 tab-separated fields with a header row, no event id",
-))
-_register(FormatSpec(
-    name="gdelt2_mentions", source="gdelt", family="gdelt_mentions", columns=GDELT_MENTIONS_COLUMNS,
-    id_sql=(f"concat_ws('|', {_nz('GLOBALEVENTID')}, {_nz('MentionTimeDate')}, {_nz('MentionIdentifier')}, "
-            f"{_nz('SentenceID')})"),
-    checks=[Check("GLOBALEVENTID", "digits", required=True), Check("MentionTimeDate", "timestamp:%Y%m%d%H%M%S"),
-            Check("Confidence", "int"), Check("SentenceID", "int"), Check("MentionDocTone", "float")],
-    description="GDELT 2.0 mentions: 16 tab-separated fields, no header (YYYYMMDDHHMMSS.mentions.CSV[.zip])",
-))
-_register(FormatSpec(
-    name="icews", source="icews", family="icews", columns=ICEWS_COLUMNS, header=True,
-    id_sql=_nz("Event ID"),
-    canonical={
-        "source": "'icews'", "format": "'icews'", "event_id": _nz("Event ID"),
-        "event_date": "CAST(strptime(\"Event Date\", '%Y-%m-%d') AS DATE)",
-        "actor1_name": _nz("Source Name"), "actor2_name": _nz("Target Name"),
-        "actor1_roles": _icews_roles("Source Sectors"), "actor2_roles": _icews_roles("Target Sectors"),
-        "event_code": _nz("CAMEO Code"),
-        "base_code": "left(TRIM(\"CAMEO Code\"), 3)",
-        "root_code": "left(TRIM(\"CAMEO Code\"), 2)",
-        "goldstein": "TRY_CAST(\"Intensity\" AS DOUBLE)",
-        "event_text": _nz("Event Text"),
-        "location": _nz("City"), "location_country": _nz("Country"), "admin1": _nz("Province"),
-        "latitude": "TRY_CAST(\"Latitude\" AS DOUBLE)", "longitude": "TRY_CAST(\"Longitude\" AS DOUBLE)",
-        "source_url": _nz("Publisher"),
-    },
-    checks=[Check("Event ID", "digits", required=True), Check("Event Date", "date:%Y-%m-%d", required=True),
-            Check("CAMEO Code", "digits", required=True), Check("Intensity", "float"),
-            Check("Latitude", "float"), Check("Longitude", "float")],
-    description="ICEWS Dataverse yearly files (.tab/.tsv): 20 tab-separated fields with a header row",
-))
-_register(FormatSpec(
-    name="acled", source="acled", family="acled", columns=ACLED_COLUMNS, delimiter=",", header=True, quote='"',
-    id_sql=_nz("event_id_cnty"),
-    canonical={
-        "source": "'acled'", "format": "'acled'", "event_id": _nz("event_id_cnty"),
-        # Current exports use ISO dates; older ones '23 February 2022'.
-        "event_date": "CAST(COALESCE(try_strptime(\"event_date\", '%Y-%m-%d'), "
-                      "try_strptime(\"event_date\", '%d %B %Y')) AS DATE)",
-        "actor1_name": _nz("actor1"), "actor2_name": _nz("actor2"),
-        "actor1_roles": _acled_roles("actor1", "inter1"), "actor2_roles": _acled_roles("actor2", "inter2"),
-        "fatalities": "TRY_CAST(\"fatalities\" AS INTEGER)",
-        "event_text": _nz("sub_event_type"), "event_type": _nz("event_type"),
-        "location": _nz("location"), "location_country": _nz("country"), "admin1": _nz("admin1"),
-        "latitude": "TRY_CAST(\"latitude\" AS DOUBLE)", "longitude": "TRY_CAST(\"longitude\" AS DOUBLE)",
-        "source_url": _nz("source"),
-    },
-    checks=[Check("event_id_cnty", "required", required=True), Check("event_date", "date:acled", required=True),
-            Check("fatalities", "int"), Check("latitude", "float"), Check("longitude", "float")],
-    description="ACLED CSV export (comma-separated, quoted, header row)",
-))
+_register(
+    FormatSpec(
+        name="gdelt2",
+        source="gdelt",
+        family="gdelt_events",
+        columns=GDELT2_COLUMNS,
+        id_sql=_nz("GLOBALEVENTID"),
+        canonical=_gdelt_canonical("gdelt2", True, True),
+        checks=_GDELT_CHECKS,
+        description="GDELT 2.0 events export: 61 tab-separated fields, no header (YYYYMMDDHHMMSS.export.CSV[.zip])",
+    )
+)
+_register(
+    FormatSpec(
+        name="gdelt1",
+        source="gdelt",
+        family="gdelt_events",
+        columns=GDELT1_COLUMNS,
+        id_sql=_nz("GLOBALEVENTID"),
+        canonical=_gdelt_canonical("gdelt1", False, True),
+        checks=_GDELT_CHECKS,
+        description="GDELT 1.0 daily events: 58 tab-separated fields (57 in the historical backfiles), no header",
+    )
+)
+_register(
+    FormatSpec(
+        name="gdelt1_57",
+        source="gdelt",
+        family="gdelt_events",
+        columns=GDELT1_COLUMNS_57,
+        id_sql=_nz("GLOBALEVENTID"),
+        canonical=_gdelt_canonical("gdelt1", False, False),
+        checks=_GDELT_CHECKS,
+        description="GDELT 1.0 historical backfile rows: 57 fields (no SOURCEURL)",
+    )
+)
+_register(
+    FormatSpec(
+        name="gdelt1_reduced",
+        source="gdelt",
+        family="gdelt_reduced",
+        columns=GDELT_REDUCED_COLUMNS,
+        header=True,
+        # Reduced rows are aggregates with no id: the row's own content is its identity.
+        id_sql="'r' || md5(concat_ws('\t', " + ", ".join(q(c) for c in GDELT_REDUCED_COLUMNS) + "))",
+        # Trailing empty geo fields are sometimes cut off; the eight core fields are still checked as required.
+        null_padding=True,
+        canonical={
+            "source": "'gdelt'",
+            "format": "'gdelt1_reduced'",
+            "event_date": "CAST(strptime(\"Date\", '%Y%m%d') AS DATE)",
+            "actor1_code": _nz("Source"),
+            "actor2_code": _nz("Target"),
+            "actor1_country": 'CASE WHEN length(TRIM("Source")) >= 3 THEN left(TRIM("Source"), 3) END',
+            "actor2_country": 'CASE WHEN length(TRIM("Target")) >= 3 THEN left(TRIM("Target"), 3) END',
+            "actor1_roles": "list_filter(regexp_extract_all(substr(TRIM(\"Source\"), 4), '...'), lambda x: x <> '')",
+            "actor2_roles": "list_filter(regexp_extract_all(substr(TRIM(\"Target\"), 4), '...'), lambda x: x <> '')",
+            "event_code": _nz("CAMEOCode"),
+            "base_code": 'left(TRIM("CAMEOCode"), 3)',
+            "root_code": 'left(TRIM("CAMEOCode"), 2)',
+            "quad_class": 'TRY_CAST("QuadClass" AS TINYINT)',
+            "goldstein": 'TRY_CAST("Goldstein" AS DOUBLE)',
+            "num_mentions": 'TRY_CAST("NumEvents" AS INTEGER)',
+            "num_articles": 'TRY_CAST("NumArts" AS INTEGER)',
+            "latitude": 'TRY_CAST("ActionGeoLat" AS DOUBLE)',
+            "longitude": 'TRY_CAST("ActionGeoLong" AS DOUBLE)',
+        },
+        checks=[
+            Check("Date", "date:%Y%m%d", required=True),
+            Check("Source", "required"),
+            Check("CAMEOCode", "digits", required=True),
+            Check("NumEvents", "int", required=True),
+            Check("NumArts", "int"),
+            Check("QuadClass", "int"),
+            Check("Goldstein", "float", required=True),
+            Check("ActionGeoLat", "float"),
+            Check("ActionGeoLong", "float"),
+        ],
+        description="GDELT 1.0 'reduced' 1979-2012 files: 17 tab-separated fields with a header row, no event id",
+    )
+)
+_register(
+    FormatSpec(
+        name="gdelt2_mentions",
+        source="gdelt",
+        family="gdelt_mentions",
+        columns=GDELT_MENTIONS_COLUMNS,
+        id_sql=(
+            f"concat_ws('|', {_nz('GLOBALEVENTID')}, {_nz('MentionTimeDate')}, {_nz('MentionIdentifier')}, "
+            f"{_nz('SentenceID')}, {_nz('Actor1CharOffset')}, {_nz('Actor2CharOffset')}, {_nz('ActionCharOffset')})"
+        ),
+        checks=[
+            Check("GLOBALEVENTID", "digits", required=True),
+            Check("MentionTimeDate", "timestamp:%Y%m%d%H%M%S"),
+            Check("Confidence", "int"),
+            Check("SentenceID", "int"),
+            Check("MentionDocTone", "float"),
+        ],
+        description="GDELT 2.0 mentions: 16 tab-separated fields, no header (YYYYMMDDHHMMSS.mentions.CSV[.zip])",
+    )
+)
+_register(
+    FormatSpec(
+        name="icews",
+        source="icews",
+        family="icews",
+        columns=ICEWS_COLUMNS,
+        header=True,
+        null_tokens=("NA",),
+        id_sql=_nz("Event ID"),
+        canonical={
+            "source": "'icews'",
+            "format": "'icews'",
+            "event_id": _nz("Event ID"),
+            "event_date": "CAST(strptime(\"Event Date\", '%Y-%m-%d') AS DATE)",
+            "actor1_name": _nz("Source Name"),
+            "actor2_name": _nz("Target Name"),
+            "actor1_roles": _icews_roles("Source Sectors"),
+            "actor2_roles": _icews_roles("Target Sectors"),
+            "event_code": _nz("CAMEO Code"),
+            "base_code": 'left(TRIM("CAMEO Code"), 3)',
+            "root_code": 'left(TRIM("CAMEO Code"), 2)',
+            "goldstein": 'TRY_CAST("Intensity" AS DOUBLE)',
+            "event_text": _nz("Event Text"),
+            "location": _nz("City"),
+            "location_country": _nz("Country"),
+            "admin1": _nz("Province"),
+            "latitude": 'TRY_CAST("Latitude" AS DOUBLE)',
+            "longitude": 'TRY_CAST("Longitude" AS DOUBLE)',
+            "source_url": _nz("Publisher"),
+        },
+        checks=[
+            Check("Event ID", "digits", required=True),
+            Check("Event Date", "date:%Y-%m-%d", required=True),
+            Check("CAMEO Code", "digits", required=True),
+            Check("Intensity", "float"),
+            Check("Latitude", "float"),
+            Check("Longitude", "float"),
+        ],
+        description="ICEWS Dataverse yearly files (.tab/.tsv): 20 tab-separated fields with a header row",
+    )
+)
+_register(
+    FormatSpec(
+        name="acled",
+        source="acled",
+        family="acled",
+        columns=ACLED_COLUMNS,
+        delimiter=",",
+        header=True,
+        quote='"',
+        id_sql=_nz("event_id_cnty"),
+        canonical={
+            "source": "'acled'",
+            "format": "'acled'",
+            "event_id": _nz("event_id_cnty"),
+            # Current exports use ISO dates; older ones '23 February 2022'.
+            "event_date": "CAST(COALESCE(try_strptime(\"event_date\", '%Y-%m-%d'), "
+            "try_strptime(\"event_date\", '%d %B %Y')) AS DATE)",
+            "actor1_name": _nz("actor1"),
+            "actor2_name": _nz("actor2"),
+            "actor1_roles": _acled_roles("actor1", "inter1"),
+            "actor2_roles": _acled_roles("actor2", "inter2"),
+            "fatalities": 'TRY_CAST("fatalities" AS INTEGER)',
+            "event_text": _nz("sub_event_type"),
+            "event_type": _nz("event_type"),
+            "location": _nz("location"),
+            "location_country": _nz("country"),
+            "admin1": _nz("admin1"),
+            "latitude": 'TRY_CAST("latitude" AS DOUBLE)',
+            "longitude": 'TRY_CAST("longitude" AS DOUBLE)',
+            "source_url": _nz("source"),
+        },
+        checks=[
+            Check("event_id_cnty", "required", required=True),
+            Check("event_date", "date:acled", required=True),
+            Check("fatalities", "int"),
+            Check("latitude", "float"),
+            Check("longitude", "float"),
+        ],
+        description="ACLED CSV export (comma-separated, quoted, header row)",
+    )
+)
 
 # Country-name columns that ingest maps to ISO3 (name SQL over native columns) per format.
 COUNTRY_NAME_SQL: dict[str, dict[str, str]] = {
@@ -339,24 +544,75 @@ COUNTRY_NAME_SQL: dict[str, dict[str, str]] = {
 # The Nov 2020 GDELT extracts in shared data (Luka-Radulovic/gdelts-conflict-analysis) renamed GDELT's columns,
 # some misleadingly: Actor_1_Country_Code holds Actor1Code and Actor_1_Country_ABBR holds Actor1CountryCode; the
 # ActionGeo block is named Mention_Type, ST_PR_CNTRY, Country, *_Extra.
-RENAMED_2020: dict[str, str] = dict(zip(
-    ["Global_Event_ID", "Day", "YYYYMM", "YYYY", "Day_Time",
-     "Actor_1_Country_Code", "Actor_1_Name", "Actor_1_Country_ABBR", "Actor_1_Known_Group_Code",
-     "Actor_1_Ethnic_Code", "Actor_1_Religion_Code", "Actor_1_Religion_2_Code", "Actor_1_Role", "Actor_1_Role2",
-     "Actor_1_Role3",
-     "Actor_2_Country_Code", "Actor_2_Name", "Actor_2_Country_ABBR", "Actor_2_Know_Group_Code",
-     "Actor_2_Ethnic_Code", "Actor_2_Religion_Code", "Actor_2_Religion_2_Code", "Actor_2_Role", "Actor_2_Role2",
-     "Actor_2_Role3",
-     "Is_Root_Event", "Event_Code", "Event_Base_Code", "Event_Root_Code", "Quad_Class", "Goldstein_Scale",
-     "Num_Mentions", "Num_Sources", "Num_Articles", "AVG_TONE",
-     "Actor_1_Geo_Type", "Actor_1_Geo_FullName", "Actor_1_Geo_Country_Code", "Actor1Geo_ADM1Code",
-     "Actor1Geo_ADM2Code", "Actor1Geo_Lat", "Actor1Geo_Long", "Actor1Geo_FeatureID",
-     "Actor_2_Geo_Type", "Actor_2_Geo_FullName", "Actor_2_Geo_Country_Code", "Actor2Geo_ADM1Code",
-     "Actor2Geo_ADM2Code", "Actor2Geo_Lat", "Actor2Geo_Long", "Actor2Geo_FeatureID",
-     "Mention_Type", "ST_PR_CNTRY", "Country", "ADM1Code_Extra", "ADM2Code_Extra", "Lat_Extra", "Long_Extra",
-     "ActorGeo_FeaturID_Extra", "Date_Added", "Source_URL"],
-    GDELT2_COLUMNS, strict=True,
-))
+RENAMED_2020: dict[str, str] = dict(
+    zip(
+        [
+            "Global_Event_ID",
+            "Day",
+            "YYYYMM",
+            "YYYY",
+            "Day_Time",
+            "Actor_1_Country_Code",
+            "Actor_1_Name",
+            "Actor_1_Country_ABBR",
+            "Actor_1_Known_Group_Code",
+            "Actor_1_Ethnic_Code",
+            "Actor_1_Religion_Code",
+            "Actor_1_Religion_2_Code",
+            "Actor_1_Role",
+            "Actor_1_Role2",
+            "Actor_1_Role3",
+            "Actor_2_Country_Code",
+            "Actor_2_Name",
+            "Actor_2_Country_ABBR",
+            "Actor_2_Know_Group_Code",
+            "Actor_2_Ethnic_Code",
+            "Actor_2_Religion_Code",
+            "Actor_2_Religion_2_Code",
+            "Actor_2_Role",
+            "Actor_2_Role2",
+            "Actor_2_Role3",
+            "Is_Root_Event",
+            "Event_Code",
+            "Event_Base_Code",
+            "Event_Root_Code",
+            "Quad_Class",
+            "Goldstein_Scale",
+            "Num_Mentions",
+            "Num_Sources",
+            "Num_Articles",
+            "AVG_TONE",
+            "Actor_1_Geo_Type",
+            "Actor_1_Geo_FullName",
+            "Actor_1_Geo_Country_Code",
+            "Actor1Geo_ADM1Code",
+            "Actor1Geo_ADM2Code",
+            "Actor1Geo_Lat",
+            "Actor1Geo_Long",
+            "Actor1Geo_FeatureID",
+            "Actor_2_Geo_Type",
+            "Actor_2_Geo_FullName",
+            "Actor_2_Geo_Country_Code",
+            "Actor2Geo_ADM1Code",
+            "Actor2Geo_ADM2Code",
+            "Actor2Geo_Lat",
+            "Actor2Geo_Long",
+            "Actor2Geo_FeatureID",
+            "Mention_Type",
+            "ST_PR_CNTRY",
+            "Country",
+            "ADM1Code_Extra",
+            "ADM2Code_Extra",
+            "Lat_Extra",
+            "Long_Extra",
+            "ActorGeo_FeaturID_Extra",
+            "Date_Added",
+            "Source_URL",
+        ],
+        GDELT2_COLUMNS,
+        strict=True,
+    )
+)
 
 
 @dataclass
@@ -416,8 +672,9 @@ def load_mapping_yaml(path: Path) -> ColumnMapping:
         raise EventsError("column mapping needs 'format:' and a 'columns:' mapping", file=str(path))
     fmt = str(data["format"])
     if fmt not in FORMATS:
-        raise EventsError(f"unknown format {fmt!r} (known: {', '.join(sorted(FORMATS))})", file=str(path),
-                          field="format")
+        raise EventsError(
+            f"unknown format {fmt!r} (known: {', '.join(sorted(FORMATS))})", file=str(path), field="format"
+        )
     native = set(FORMATS[fmt].columns) | (set(ACLED_OPTIONAL) if fmt == "acled" else set())
     cols = {str(k): str(v) for k, v in data["columns"].items()}
     bad = sorted(v for v in cols.values() if v not in native)
@@ -452,8 +709,9 @@ def _split_header(line: str, delim: str) -> list[str]:
     return next(csv.reader(io.StringIO(line), delimiter=delim))
 
 
-def detect(path: Path, *, name: str | None = None, forced: str | None = None,
-           mapping: ColumnMapping | None = None) -> Detected:
+def detect(
+    path: Path, *, name: str | None = None, forced: str | None = None, mapping: ColumnMapping | None = None
+) -> Detected:
     """Work out a file's format from its first line (field count, header names) and its name.
 
     ``name`` is the original file name when ``path`` is an extracted zip member.
@@ -471,8 +729,9 @@ def detect(path: Path, *, name: str | None = None, forced: str | None = None,
         spec = FORMATS[mapping.format]
         return Detected(spec, header=fields, mapping=mapping, delimiter=delim, quote='"' if delim == "," else "")
     if forced is not None and forced not in FORMATS:
-        raise EventsError(f"unknown format {forced!r} (known: {', '.join(sorted(FORMATS))})", file=name,
-                          field="--format")
+        raise EventsError(
+            f"unknown format {forced!r} (known: {', '.join(sorted(FORMATS))})", file=name, field="--format"
+        )
     if looks_header:
         if fields == GDELT_REDUCED_COLUMNS or (forced == "gdelt1_reduced"):
             return Detected(FORMATS["gdelt1_reduced"], header=fields, delimiter="\t")
@@ -482,12 +741,23 @@ def detect(path: Path, *, name: str | None = None, forced: str | None = None,
         if auto is None:
             raise EventsError(
                 f"header row not recognised ({len(fields)} columns starting {', '.join(fields[:4])}); "
-                "pass --columns MAPPING.yaml", file=name)
-        if forced is not None and forced != auto.format and not (forced.startswith("gdelt1") and
-                                                                  auto.format.startswith("gdelt1")):
+                "pass --columns MAPPING.yaml",
+                file=name,
+            )
+        if (
+            forced is not None
+            and forced != auto.format
+            and not (forced.startswith("gdelt1") and auto.format.startswith("gdelt1"))
+        ):
             raise EventsError(f"--format {forced} but the header looks like {auto.format}", file=name)
-        return Detected(FORMATS[auto.format], header=[f.strip() for f in fields], mapping=auto, delimiter=delim,
-                        quote='"' if delim == "," else "", notes=[auto.origin])
+        return Detected(
+            FORMATS[auto.format],
+            header=[f.strip() for f in fields],
+            mapping=auto,
+            delimiter=delim,
+            quote='"' if delim == "," else "",
+            notes=[auto.origin],
+        )
     n = len(fields)
     if forced is not None:
         return Detected(FORMATS[forced], delimiter="\t")
@@ -497,11 +767,17 @@ def detect(path: Path, *, name: str | None = None, forced: str | None = None,
     by_count = {61: "gdelt2", 58: "gdelt1", 57: "gdelt1_57", 16: "gdelt2_mentions"}
     if n in by_count:
         return Detected(FORMATS[by_count[n]])
-    raise EventsError(f"cannot detect the format: first line has {n} tab-separated fields "
-                      "(GDELT 2.0 events 61, GDELT 1.0 57/58, mentions 16); pass --format", file=name, line=1)
+    raise EventsError(
+        f"cannot detect the format: first line has {n} tab-separated fields "
+        "(GDELT 2.0 events 61, GDELT 1.0 57/58, mentions 16); pass --format",
+        file=name,
+        line=1,
+    )
 
 
 def describe_formats() -> list[dict[str, Any]]:
     """Formats for docs and ``--help``."""
-    return [{"name": s.name, "source": s.source, "fields": len(s.columns), "description": s.description}
-            for s in FORMATS.values()]
+    return [
+        {"name": s.name, "source": s.source, "fields": len(s.columns), "description": s.description}
+        for s in FORMATS.values()
+    ]

@@ -53,9 +53,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-        con.execute(
-            "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING", [SCHEMA_VERSION]
-        )
+        con.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING", [SCHEMA_VERSION])
         con.execute("CREATE SEQUENCE IF NOT EXISTS file_ids START 1")
         con.execute(
             """CREATE TABLE IF NOT EXISTS files (
@@ -110,7 +108,7 @@ def _create_views(con: duckdb.DuckDBPyConnection) -> None:
         f"""CREATE OR REPLACE VIEW mention_confidence AS
             SELECT "GLOBALEVENTID" AS event_id, avg(TRY_CAST("Confidence" AS DOUBLE)) AS confidence,
                    max(TRY_CAST("Confidence" AS DOUBLE)) AS max_confidence, count(*) AS mentions
-            FROM {native_table('gdelt_mentions')} GROUP BY 1"""
+            FROM {native_table("gdelt_mentions")} GROUP BY 1"""
     )
     plain = [n for n, _, _ in CANONICAL_COLUMNS if n not in ("quad_class", "confidence", "root_code")]
     select = ", ".join(f"e.{n}" for n in plain)

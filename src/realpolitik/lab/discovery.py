@@ -12,7 +12,7 @@ import duckdb
 import numpy as np
 
 from .experiment import Experiment, shard_seed
-from .prim import Box, prim
+from .prim import Box, pick_box, prim, simplify_box
 from .sampling import FloatArray, sample_unit, to_values, uncertain_inputs
 
 
@@ -43,6 +43,9 @@ def failures(out: Path, experiment: Experiment, strategy: str) -> np.ndarray:
     return np.array([not ok for _, ok in rows], dtype=bool)
 
 
-def discover(out: Path, experiment: Experiment, strategy: str, *, alpha: float = 0.05) -> list[Box]:
+def discover(out: Path, experiment: Experiment, strategy: str, *, alpha: float = 0.05) -> tuple[list[Box], Box]:
+    """The PRIM peeling trajectory and the chosen box, simplified to the restrictions that matter."""
     names, values = experiment_inputs(experiment)
-    return prim(values, failures(out, experiment, strategy), names, alpha=alpha)
+    failed = failures(out, experiment, strategy)
+    boxes = prim(values, failed, names, alpha=alpha)
+    return boxes, simplify_box(pick_box(boxes), values, failed, names)

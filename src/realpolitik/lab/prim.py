@@ -93,3 +93,48 @@ def pick_box(boxes: list[Box], *, min_density: float = 0.8) -> Box:
     if dense:
         return max(dense, key=lambda b: b.coverage)
     return max(boxes, key=lambda b: b.density)
+
+
+def box_stats(
+    x: NDArray[np.float64], of_interest: NDArray[np.bool_], names: list[str], limits: dict[str, tuple[float, float]]
+) -> Box:
+    """Coverage, density and mass of the box given by ``limits`` (inputs not named are unrestricted)."""
+    inside = np.ones(len(x), dtype=bool)
+    for name, (lo, hi) in limits.items():
+        j = names.index(name)
+        inside &= (x[:, j] >= lo) & (x[:, j] <= hi)
+    total = of_interest.sum()
+    hits = of_interest[inside].sum()
+    return Box(
+        dict(limits),
+        coverage=float(hits / total) if total else 0.0,
+        density=float(hits / inside.sum()) if inside.any() else 0.0,
+        mass=float(inside.mean()),
+    )
+
+
+def simplify_box(
+    box: Box,
+    x: NDArray[np.float64],
+    of_interest: NDArray[np.bool_],
+    names: list[str],
+    *,
+    max_density_loss: float = 0.05,
+) -> Box:
+    """Drop the restrictions that barely matter, one at a time, while density stays within ``max_density_loss``.
+
+    Peeling with many inputs also trims inputs that merely happened to correlate with failure in this sample;
+    a box an analyst can read names few inputs (Bryant & Lempert 2010 call this interpretability).
+    """
+    floor = box.density * (1 - max_density_loss)
+    current = box
+    while current.limits:
+        candidates = []
+        for name in current.limits:
+            limits = {k: v for k, v in current.limits.items() if k != name}
+            candidates.append(box_stats(x, of_interest, names, limits))
+        best = max(candidates, key=lambda b: (b.density, b.coverage))
+        if best.density < floor:
+            break
+        current = best
+    return current

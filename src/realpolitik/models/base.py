@@ -17,6 +17,18 @@ from .aggregates import weighted_mean, weighted_median
 from .arrays import Arrays, FloatArray
 
 
+def voice(arrays: Arrays) -> FloatArray:
+    """Capability × salience of each actor on each issue, (D, A, I), zero where the actor takes no stance.
+
+    Where no present actor has any weight on an issue, every present actor counts once: nobody cares more than
+    anybody else, and absent actors' (meaningless) positions must never decide the outcome.
+    """
+    present = arrays.present[None].astype(np.float64)  # (1, A, I)
+    w = arrays.capability[:, :, None] * arrays.salience * present
+    none = w.sum(axis=1, keepdims=True) <= 0  # (D, 1, I)
+    return np.asarray(np.where(none, np.broadcast_to(present, w.shape), w), dtype=np.float64)
+
+
 @dataclass(frozen=True)
 class Trajectory:
     """Positions over rounds and the forecast read off them.
@@ -37,9 +49,8 @@ class Trajectory:
         return int(self.positions.shape[1]) - 1
 
     def weights(self) -> FloatArray:
-        """Capability × salience, (D, A, I): the weight of each actor's voice on each issue."""
-        a = self.arrays
-        return np.asarray(a.capability[:, :, None] * a.salience, dtype=np.float64)
+        """Capability × salience, (D, A, I): the weight of each actor's voice on each issue (see :func:`voice`)."""
+        return voice(self.arrays)
 
     def medians(self) -> FloatArray:
         """Weighted median of each round's positions, (D, R+1, I)."""
@@ -77,7 +88,7 @@ class Trajectory:
 
 def decide(arrays: Arrays, positions: FloatArray) -> FloatArray:
     """Read each issue's outcome off final positions (D, A, I) by the issue's decision rule -> (D, I)."""
-    w = np.moveaxis(arrays.capability[:, :, None] * arrays.salience, -1, -2)  # (D, I, A)
+    w = np.moveaxis(voice(arrays), -1, -2)  # (D, I, A)
     x = np.moveaxis(positions, -1, -2)
     med = weighted_median(x, w)
     mean = weighted_mean(x, w)
@@ -111,6 +122,7 @@ class ModelSpec:
     reference_test: str = ""
     presets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     dynamic: bool = True
+    multi_issue: bool = False  # the model links issues (e.g. vote trading), so a backtest runs it per proposal
 
     def __call__(self, arrays: Arrays, *, rounds: int | None = None, **options: Any) -> Trajectory:
         return self.run(arrays, rounds=self.default_rounds if rounds is None else rounds, **options)

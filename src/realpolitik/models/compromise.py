@@ -14,13 +14,13 @@ import numpy as np
 
 from .aggregates import weighted_mean
 from .arrays import Arrays
-from .base import ModelSpec, Trajectory
+from .base import ModelSpec, Trajectory, voice
 
 
 def run(arrays: Arrays, *, rounds: int | None = 0, **options: Any) -> Trajectory:
     if options:
         raise TypeError(f"compromise takes no options, got {sorted(options)}")
-    w = np.moveaxis(arrays.capability[:, :, None] * arrays.salience, -1, -2)  # (D, I, A)
+    w = np.moveaxis(voice(arrays), -1, -2)  # (D, I, A); absent actors never count
     forecast = weighted_mean(np.moveaxis(arrays.position, -1, -2), w)
     return Trajectory("compromise", arrays, arrays.position[:, None].copy(), forecast)
 

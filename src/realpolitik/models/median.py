@@ -13,20 +13,8 @@ from typing import Any
 import numpy as np
 
 from .aggregates import weighted_median
-from .arrays import Arrays, FloatArray
-from .base import ModelSpec, Trajectory
-
-
-def voice(arrays: Arrays) -> FloatArray:
-    """Capability × salience of each actor on each issue, (D, A, I), zero where the actor takes no stance.
-
-    Where no present actor has any weight on an issue, every present actor counts once: nobody cares more than
-    anybody else, and absent actors' (meaningless) positions must never decide the outcome.
-    """
-    present = arrays.present[None].astype(np.float64)  # (1, A, I)
-    w = arrays.capability[:, :, None] * arrays.salience * present
-    none = w.sum(axis=1, keepdims=True) <= 0  # (D, 1, I)
-    return np.asarray(np.where(none, np.broadcast_to(present, w.shape), w), dtype=np.float64)
+from .arrays import Arrays
+from .base import ModelSpec, Trajectory, voice
 
 
 def run(arrays: Arrays, *, rounds: int | None = 0, **options: Any) -> Trajectory:

@@ -33,8 +33,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .arrays import Arrays, FloatArray
-from .base import ModelSpec, OptionSpec, Trajectory
-from .median import voice
+from .base import ModelSpec, OptionSpec, Trajectory, voice
 
 Utility = Literal["quadratic", "linear"]
 Disagreement = Literal["status_quo", "worst"]

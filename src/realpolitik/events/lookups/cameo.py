@@ -17,15 +17,34 @@ from importlib import resources
 from .plover import plover_category
 
 ROOT_LABELS: dict[str, str] = {
-    "01": "Make public statement", "02": "Appeal", "03": "Express intent to cooperate", "04": "Consult",
-    "05": "Engage in diplomatic cooperation", "06": "Engage in material cooperation", "07": "Provide aid",
-    "08": "Yield", "09": "Investigate", "10": "Demand", "11": "Disapprove", "12": "Reject", "13": "Threaten",
-    "14": "Protest", "15": "Exhibit force posture", "16": "Reduce relations", "17": "Coerce", "18": "Assault",
-    "19": "Fight", "20": "Use unconventional mass violence",
+    "01": "Make public statement",
+    "02": "Appeal",
+    "03": "Express intent to cooperate",
+    "04": "Consult",
+    "05": "Engage in diplomatic cooperation",
+    "06": "Engage in material cooperation",
+    "07": "Provide aid",
+    "08": "Yield",
+    "09": "Investigate",
+    "10": "Demand",
+    "11": "Disapprove",
+    "12": "Reject",
+    "13": "Threaten",
+    "14": "Protest",
+    "15": "Exhibit force posture",
+    "16": "Reduce relations",
+    "17": "Coerce",
+    "18": "Assault",
+    "19": "Fight",
+    "20": "Use unconventional mass violence",
 }
 
-QUAD_LABELS: dict[int, str] = {1: "verbal cooperation", 2: "material cooperation", 3: "verbal conflict",
-                               4: "material conflict"}
+QUAD_LABELS: dict[int, str] = {
+    1: "verbal cooperation",
+    2: "material cooperation",
+    3: "verbal conflict",
+    4: "material conflict",
+}
 
 
 def quad_class(root: str | int) -> int:
@@ -61,8 +80,9 @@ def codes() -> dict[str, CameoCode]:
         code = row["code"]
         root = code[:2]
         g = row["goldstein"].strip()
-        out[code] = CameoCode(code, row["label"], float(g) if g else None, root, quad_class(root),
-                              plover_category(code))
+        out[code] = CameoCode(
+            code, row["label"], float(g) if g else None, root, quad_class(root), plover_category(code)
+        )
     return out
 
 

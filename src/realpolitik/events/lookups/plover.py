@@ -8,18 +8,41 @@ overrides. Statements (01) and appeals (02) have no PLOVER category in that tabl
 from __future__ import annotations
 
 ROOT_TO_PLOVER: dict[str, str | None] = {
-    "01": None, "02": None, "03": "AGREE", "04": "CONSULT", "05": "SUPPORT", "06": "COOPERATE", "07": "AID",
-    "08": "CONCEDE", "09": "ACCUSE", "10": "REQUEST", "11": "ACCUSE", "12": "REJECT", "13": "THREATEN",
-    "14": "PROTEST", "15": "MOBILIZE", "16": "SANCTION", "17": "COERCE", "18": "ASSAULT", "19": "ASSAULT",
+    "01": None,
+    "02": None,
+    "03": "AGREE",
+    "04": "CONSULT",
+    "05": "SUPPORT",
+    "06": "COOPERATE",
+    "07": "AID",
+    "08": "CONCEDE",
+    "09": "ACCUSE",
+    "10": "REQUEST",
+    "11": "ACCUSE",
+    "12": "REJECT",
+    "13": "THREATEN",
+    "14": "PROTEST",
+    "15": "MOBILIZE",
+    "16": "SANCTION",
+    "17": "COERCE",
+    "18": "ASSAULT",
+    "19": "ASSAULT",
     "20": "ASSAULT",
 }
 
 # Codes PLOVER files under a different category than their CAMEO root (prefix match, longest first).
 OVERRIDES: dict[str, str] = {
-    "084": "RETREAT", "085": "RETREAT", "086": "RETREAT", "087": "RETREAT", "0813": "RETREAT", "0814": "RETREAT",
+    "084": "RETREAT",
+    "085": "RETREAT",
+    "086": "RETREAT",
+    "087": "RETREAT",
+    "0813": "RETREAT",
+    "0814": "RETREAT",
     "163": "COERCE",
-    "1712": "ASSAULT", "175": "ASSAULT",
-    "191": "COERCE", "192": "COERCE",
+    "1712": "ASSAULT",
+    "175": "ASSAULT",
+    "191": "COERCE",
+    "192": "COERCE",
 }
 
 
