@@ -149,3 +149,27 @@ def test_backtest_bad_file(tmp_path: Path) -> None:
     path.write_text("a\tb\n1\t2\n")
     code, output = run("backtest", str(path))
     assert code == 2 and output.startswith(f"{path}: ") and "Traceback" not in output
+
+
+@pytest.mark.reference
+def test_forecast_bdm_scholz_json_matches_example_log(shared_data: Path) -> None:
+    """The issue's acceptance command: every logged move's new position and every round's mean, to 1e-9."""
+    from tests.test_models_bdm import parse_log
+
+    folder = shared_data / "bargaining" / "ec-emissions"
+    code, output = run(
+        "forecast", str(folder / "ExampleActors.csv"), "--model", "bdm-scholz", "--rounds", "10", "--format", "json"
+    )
+    assert code == 0
+    data = json.loads(output)
+    assert data["model"] == "bdm-scholz"
+    (issue,) = data["issues"]
+    medians, means, moves = parse_log((folder / "Example.log").read_text())
+    assert [r["round"] for r in issue["rounds"]] == list(range(11))
+    assert [r["mean"] for r in issue["rounds"]] == pytest.approx(means, abs=1e-9)
+    assert issue["rounds"][0]["median"] == medians[0]
+    for r, logged in enumerate(moves, start=1):
+        previous, current = issue["rounds"][r - 1]["positions"], issue["rounds"][r]["positions"]
+        moved = {actor: x for actor, _, _, _, _, x in logged}
+        for actor, x in current.items():
+            assert x == pytest.approx(moved.get(actor, previous[actor]), abs=1e-9), (r, actor)

@@ -114,3 +114,31 @@ def test_load_through_format_detection(tmp_path: Path, doc: dict[str, Any], suff
     except ScenarioError as exc:
         for p in exc.problems:
             assert "\n" not in str(p)
+
+
+community_text = st.lists(
+    st.lists(
+        st.one_of(
+            st.text(alphabet="abcXY #'\"<>/=.-_0123456789", max_size=6),
+            st.sampled_from(["#A", "'#D'", "Actor", "Position", "Salience", "Capability", "<Actor>", "1e309", "nan"]),
+            st.floats(allow_nan=True, allow_infinity=True).map(repr),
+        ),
+        max_size=7,
+    ).map(lambda cells: st.sampled_from([",", "\t", ";"]).example().join(cells) if False else ",".join(cells)),
+    max_size=8,
+).map("\n".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=community_text, fmt=st.sampled_from(["bdm-csv", "ktab-csv", "ktab-xml", "decide"]))
+def test_community_readers_answer_with_a_scenario_or_located_problems(text: str, fmt: str) -> None:
+    from realpolitik.scenario.formats import all_formats
+
+    reader = all_formats()[fmt]
+    try:
+        data, lines = reader.read(text, "f.txt")
+        build_scenario(data, lines, "f.txt")
+    except ScenarioError as exc:
+        for p in exc.problems:
+            assert "\n" not in str(p)
+            assert p.line is None or p.line >= 1

@@ -184,3 +184,16 @@ def test_unknown_source_reference(tmp_path: Path) -> None:
 def test_unsafe_yaml_tags_are_refused(tmp_path: Path) -> None:
     found = problems(write(tmp_path, "id: !!python/object/apply:os.system ['echo hi']\ntitle: x\n"))
     assert "malformed YAML" in found[0]
+
+
+def test_targets_short_and_long_forms(tmp_path: Path) -> None:
+    text = GOOD + 'targets:\n  - "x>=50"\n  - {issue: x, op: "<=", value: 90, rationale: why}\n'
+    s = load(write(tmp_path, text)).scenario
+    assert [str(t) for t in s.targets] == ["x>=50", "x<=90"]
+    path = write(tmp_path, GOOD + 'targets:\n  - "y>=50"\n  - "x>=500"\n')
+    assert problems(path) == [
+        f"{path}:32: targets[0].issue: unknown issue 'y'",
+        f"{path}:33: targets[1].value: target 500 is outside [0, 100]",
+    ]
+    path = write(tmp_path, GOOD + 'targets:\n  - "x=5"\n')
+    assert problems(path) == [f"{path}:32: targets[0]: goal 'x=5' is not 'ISSUE>=NUMBER' or 'ISSUE<=NUMBER'"]

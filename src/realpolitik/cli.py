@@ -338,7 +338,7 @@ def lab(
         raise typer.Exit(2)
     chosen_model = model or ("bdm" if "bdm" in available_models() else "compromise")
     try:
-        targets = tuple(Target.parse(t) for t in (target or s.metadata.get("targets", [])))
+        targets = tuple(Target.parse(t) for t in (target or [str(g) for g in s.targets]))
         experiment = Experiment(
             scenario=s,
             strategies=tuple(strategy or [x.id for x in s.strategies]),

@@ -194,7 +194,8 @@ def _native_select(det: Detected, cols: list[str]) -> tuple[str, str | None]:
     def col(file_col: str) -> str:
         if not nulls:
             return q(file_col)
-        return f"CASE WHEN TRIM({q(file_col)}) IN ({', '.join(_sql_str(t) for t in nulls)}) THEN NULL ELSE {q(file_col)} END"
+        tokens = ", ".join(_sql_str(t) for t in nulls)
+        return f"CASE WHEN TRIM({q(file_col)}) IN ({tokens}) THEN NULL ELSE {q(file_col)} END"
 
     parts = [
         f"{col(mapping[n])} AS {q(n)}" if n in mapping else f"CAST(NULL AS VARCHAR) AS {q(n)}" for n in family_cols
@@ -258,7 +259,8 @@ def _load(
         con.execute(f"CREATE OR REPLACE TEMP TABLE stage_raw AS SELECT * FROM {reader}")
         native_sel, conf_sql = _native_select(det, cols)
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE stage AS SELECT rowid - (SELECT min(rowid) FROM stage_raw) + 1 AS source_row, "
+            "CREATE OR REPLACE TEMP TABLE stage AS SELECT "
+            "rowid - (SELECT min(rowid) FROM stage_raw) + 1 AS source_row, "
             f"{native_sel}"
             f"{', ' + conf_sql + ' AS _confidence' if conf_sql else ', CAST(NULL AS DOUBLE) AS _confidence'} "
             "FROM stage_raw"
@@ -280,7 +282,8 @@ def _load(
         raw_cols = ", ".join(q(c) for c in NATIVE_FAMILIES[family])
         con.execute(
             f"""INSERT INTO rejects
-                WITH rl AS (SELECT line, row_number() OVER (ORDER BY line) AS j FROM (SELECT DISTINCT line FROM {rej_t}))
+                WITH rl AS (SELECT line, row_number() OVER (ORDER BY line) AS j
+                            FROM (SELECT DISTINCT line FROM {rej_t}))
                 SELECT {file_id},
                        {header_lines} + c.source_row + (SELECT count(*) FROM rl WHERE rl.line - {header_lines} - rl.j
                                                          < c.source_row),

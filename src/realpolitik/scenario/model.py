@@ -195,6 +195,35 @@ class Strategy(Documented):
     interventions: list[Id] = Field(default_factory=list, description="Ids of interventions applied in order.")
 
 
+class Goal(Documented):
+    """A level an issue's outcome should reach for the client, e.g. ``ttp_action >= 75``.
+
+    The lab reports the probability of reaching each goal; written as ``{issue, op, value}`` or the short
+    string form ``"ttp_action>=75"``.
+    """
+
+    issue: Id
+    op: Literal[">=", "<="]
+    value: float
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            for op in (">=", "<="):
+                issue, sep, value = data.partition(op)
+                if sep:
+                    try:
+                        return {"issue": issue.strip(), "op": op, "value": float(value)}
+                    except ValueError:
+                        break
+            raise ValueError(f"goal {data!r} is not 'ISSUE>=NUMBER' or 'ISSUE<=NUMBER'")
+        return data
+
+    def __str__(self) -> str:
+        return f"{self.issue}{self.op}{self.value:g}"
+
+
 class Scenario(Documented):
     schema_version: Literal[1] = 1
     id: Id
@@ -213,6 +242,9 @@ class Scenario(Documented):
     channels: Channels = Field(default_factory=Channels)
     interventions: list[Intervention] = Field(default_factory=list)
     strategies: list[Strategy] = Field(default_factory=list)
+    targets: list[Goal] = Field(
+        default_factory=list, description="Outcome levels the client aims for; the lab reports P[reaching each]."
+    )
     metadata: dict[str, Any] = Field(default_factory=dict, description="Free-form extras kept on round trips.")
 
     # --- convenient look-ups (derived, never stored) ---

@@ -21,7 +21,7 @@ def format_loc(loc: Loc) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif not _PLAIN_KEY.match(str(part)):
+        elif not _PLAIN_KEY.fullmatch(str(part)):
             out += f"[{json.dumps(str(part))}]"  # odd keys (spaces, newlines) stay on one readable line
         else:
             out += f".{part}" if out else str(part)

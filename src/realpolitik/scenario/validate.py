@@ -151,6 +151,13 @@ def check_references(s: Scenario) -> list[tuple[Loc, str]]:
         for j, ref in enumerate(strat.interventions):
             if ref not in interventions:
                 out.append((("strategies", i, "interventions", j), f"unknown intervention {ref!r}"))
+    for i, goal in enumerate(s.targets):
+        if goal.issue not in issues:
+            out.append((("targets", i, "issue"), f"unknown issue {goal.issue!r}"))
+        else:
+            sc = issues[goal.issue].scale
+            if not sc.low <= goal.value <= sc.high:
+                out.append((("targets", i, "value"), f"target {goal.value:g} is outside [{sc.low:g}, {sc.high:g}]"))
     if s.client is not None and s.client not in actors:
         out.append((("client",), f"unknown actor {s.client!r}"))
     if source_ids or s.bibliography:
