@@ -254,8 +254,10 @@ def _gdelt_canonical(fmt: str, adm2: bool, sourceurl: bool) -> dict[str, str]:
         # GDELT 2.0 DATEADDED is YYYYMMDDHHMMSS; GDELT 1.0 DATEADDED is YYYYMMDD.
         "date_added": "COALESCE(try_strptime(\"DATEADDED\", '%Y%m%d%H%M%S'), try_strptime(\"DATEADDED\", '%Y%m%d'))",
         "event_code": _nz("EventCode"),
-        "base_code": _nz("EventBaseCode"),
-        "root_code": _nz("EventRootCode"),
+        # Derived from EventCode: some extracts (the Nov 2020 files) lost the leading zeros of the base and root
+        # columns ('4' for '04') while EventCode kept them; the native columns keep what the file said.
+        "base_code": f"COALESCE(left({_nz('EventCode')}, 3), {_nz('EventBaseCode')})",
+        "root_code": f"COALESCE(left({_nz('EventCode')}, 2), lpad({_nz('EventRootCode')}, 2, '0'))",
         "quad_class": 'TRY_CAST("QuadClass" AS TINYINT)',
         "goldstein": 'TRY_CAST("GoldsteinScale" AS DOUBLE)',
         "num_mentions": 'TRY_CAST("NumMentions" AS INTEGER)',

@@ -3,8 +3,10 @@
 Why a typed table in the package: the shared reference files are third-party checks, not inputs; the package must
 work from a fresh clone and say where every number came from (see the package docstring for the citation).
 
-QuadClass is GDELT's rule from the root code: 01-05 verbal cooperation (1), 06-08 material cooperation (2),
-09-14 verbal conflict (3), 15-20 material conflict (4).
+QuadClass is GDELT's rule from the root code as GDELT applies it (every real GDELT row in the reference data obeys
+it): 01-05 verbal cooperation (1), 06-09 material cooperation (2), 10-14 verbal conflict (3), 15-20 material
+conflict (4). Note 09 (Investigate): GDELT files it under material cooperation, while the often-quoted
+Duval-Thompson scheme puts it with verbal conflict.
 """
 
 from __future__ import annotations
@@ -52,9 +54,9 @@ def quad_class(root: str | int) -> int:
     r = int(root)
     if 1 <= r <= 5:
         return 1
-    if 6 <= r <= 8:
+    if 6 <= r <= 9:
         return 2
-    if 9 <= r <= 14:
+    if 10 <= r <= 14:
         return 3
     if 15 <= r <= 20:
         return 4
