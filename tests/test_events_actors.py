@@ -22,13 +22,16 @@ def _resolve(tmp_path: Path, rows: list[str], user: Path | None = None) -> dict[
 
 
 def test_rules_roles_and_dates(tmp_path: Path) -> None:
-    got = _resolve(tmp_path, [
-        gdelt2_row(1, date="20210801", a1="AFGGOV", a2="PAKMIL"),
-        gdelt2_row(2, date="20210901", a1="AFGGOV", a2="PAKMED"),
-        gdelt2_row(3, date="20210901", a1="AFGINSTAL", a2="PAK"),
-        gdelt2_row(4, date="20210901", a1="PAKINSTAL", a2="CHNGOV"),
-        gdelt2_row(5, date="20210901", a1="USABUS", a2="QATGOV"),
-    ])
+    got = _resolve(
+        tmp_path,
+        [
+            gdelt2_row(1, date="20210801", a1="AFGGOV", a2="PAKMIL"),
+            gdelt2_row(2, date="20210901", a1="AFGGOV", a2="PAKMED"),
+            gdelt2_row(3, date="20210901", a1="AFGINSTAL", a2="PAK"),
+            gdelt2_row(4, date="20210901", a1="PAKINSTAL", a2="CHNGOV"),
+            gdelt2_row(5, date="20210901", a1="USABUS", a2="QATGOV"),
+        ],
+    )
     assert got["1"] == ("afghanistan_republic", "pakistan")
     assert got["2"] == ("taliban", None)  # media is not the state
     assert got["3"] == ("taliban", "pakistan")
@@ -51,15 +54,24 @@ def test_scenario_ids_map_both_taliban_centres() -> None:
     m = actors.default_actors().scenario_map()
     assert m["taliban_kandahar"] == m["taliban_kabul"] == "taliban"
     assert {m[k] for k in ("pakistan", "ttp", "china", "russia", "iran", "india")} == {
-        "pakistan", "ttp", "china", "russia", "iran", "india"}
+        "pakistan",
+        "ttp",
+        "china",
+        "russia",
+        "iran",
+        "india",
+    }
 
 
 @pytest.fixture(scope="module")
 def real(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
     ev = shared_data / "events"
     con = store.connect(tmp_path_factory.mktemp("ws") / "real.duckdb")
-    for f in [*sorted((ev / "gdelt").glob("2020111*.csv")), ev / "icews/events.2018.sample.tab",
-              ev / "acled/acled_old_deletion_dummy.csv"]:
+    for f in [
+        *sorted((ev / "gdelt").glob("2020111*.csv")),
+        ev / "icews/events.2018.sample.tab",
+        ev / "acled/acled_old_deletion_dummy.csv",
+    ]:
         assert ingest.ingest_file(con, f).status == "loaded"
     actors.install(con)
     return con

@@ -22,16 +22,48 @@ from realpolitik.events.formats import GDELT2_COLUMNS
 REPO = Path(__file__).resolve().parent.parent
 
 
-def gdelt2_row(eid: int, *, date: str = "20211020", code: str = "043", a1: str = "PAKGOV", a2: str = "AFGGOV",
-               goldstein: str = "2.8", **over: str) -> str:
+def gdelt2_row(
+    eid: int,
+    *,
+    date: str = "20211020",
+    code: str = "043",
+    a1: str = "PAKGOV",
+    a2: str = "AFGGOV",
+    goldstein: str = "2.8",
+    **over: str,
+) -> str:
     v = dict.fromkeys(GDELT2_COLUMNS, "")
-    v.update(GLOBALEVENTID=str(eid), SQLDATE=date, MonthYear=date[:6], Year=date[:4], FractionDate="2021.8",
-             Actor1Code=a1, Actor1Name=a1, Actor1CountryCode=a1[:3], Actor1Type1Code=a1[3:6],
-             Actor2Code=a2, Actor2Name=a2, Actor2CountryCode=a2[:3], Actor2Type1Code=a2[3:6],
-             IsRootEvent="1", EventCode=code, EventBaseCode=code[:3], EventRootCode=code[:2], QuadClass="1",
-             GoldsteinScale=goldstein, NumMentions="4", NumSources="1", NumArticles="4", AvgTone="-1.5",
-             ActionGeo_FullName="Kabul, Afghanistan", ActionGeo_CountryCode="AF", ActionGeo_Lat="34.5",
-             ActionGeo_Long="69.2", DATEADDED=date + "001500", SOURCEURL=f"https://example.org/{eid}")
+    v.update(
+        GLOBALEVENTID=str(eid),
+        SQLDATE=date,
+        MonthYear=date[:6],
+        Year=date[:4],
+        FractionDate="2021.8",
+        Actor1Code=a1,
+        Actor1Name=a1,
+        Actor1CountryCode=a1[:3],
+        Actor1Type1Code=a1[3:6],
+        Actor2Code=a2,
+        Actor2Name=a2,
+        Actor2CountryCode=a2[:3],
+        Actor2Type1Code=a2[3:6],
+        IsRootEvent="1",
+        EventCode=code,
+        EventBaseCode=code[:3],
+        EventRootCode=code[:2],
+        QuadClass="1",
+        GoldsteinScale=goldstein,
+        NumMentions="4",
+        NumSources="1",
+        NumArticles="4",
+        AvgTone="-1.5",
+        ActionGeo_FullName="Kabul, Afghanistan",
+        ActionGeo_CountryCode="AF",
+        ActionGeo_Lat="34.5",
+        ActionGeo_Long="69.2",
+        DATEADDED=date + "001500",
+        SOURCEURL=f"https://example.org/{eid}",
+    )
     v.update(over)
     return "\t".join(v[c] for c in GDELT2_COLUMNS)
 
@@ -52,8 +84,10 @@ def test_gdelt2_canonical_keeps_leading_zeros(con, tmp_path: Path) -> None:
     f = write(tmp_path / "20211020001500.export.CSV", [gdelt2_row(1), gdelt2_row(2, code="0874", goldstein="10")])
     rep = ingest.ingest_file(con, f)
     assert (rep.status, rep.format, rep.rows_read, rep.loaded, rep.rejected) == ("loaded", "gdelt2", 2, 2, 0)
-    rows = con.execute("SELECT event_id, event_code, root_code, quad_class, goldstein, event_date, actor1_roles "
-                       "FROM events ORDER BY event_id").fetchall()
+    rows = con.execute(
+        "SELECT event_id, event_code, root_code, quad_class, goldstein, event_date, actor1_roles "
+        "FROM events ORDER BY event_id"
+    ).fetchall()
     assert rows[0][:5] == ("1", "043", "04", 1, 2.8)
     assert str(rows[0][5]) == "2021-10-20" and rows[0][6] == ["GOV"]
     assert rows[1][1:3] == ("0874", "08")
@@ -118,11 +152,13 @@ def test_header_with_bigquery_names_and_mapping_yaml(con, tmp_path: Path) -> Non
     renamed = ["id", "day", "a1", "a2", "code", "gs", "extra_col"]
     g = write(tmp_path / "renamed.csv", [",".join(renamed), "8,20211021,AFGINSTAL,PAKMIL,0874,10,x"])
     m = tmp_path / "map.yaml"
-    m.write_text(textwrap.dedent("""\
+    m.write_text(
+        textwrap.dedent("""\
         format: gdelt2
         columns: {id: GLOBALEVENTID, day: SQLDATE, a1: Actor1Code, a2: Actor2Code, code: EventCode,
                   gs: GoldsteinScale}
-        """))
+        """)
+    )
     from realpolitik.events.formats import load_mapping_yaml
 
     rep2 = ingest.ingest_file(con, g, mapping=load_mapping_yaml(m))
@@ -134,15 +170,23 @@ def test_header_with_bigquery_names_and_mapping_yaml(con, tmp_path: Path) -> Non
 
 
 def test_reduced_rows_without_id_dedup_on_content(con, tmp_path: Path) -> None:
-    head = "Date\tSource\tTarget\tCAMEOCode\tNumEvents\tNumArts\tQuadClass\tGoldstein\tSourceGeoType\t" \
-           "SourceGeoLat\tSourceGeoLong\tTargetGeoType\tTargetGeoLat\tTargetGeoLong\tActionGeoType\t" \
-           "ActionGeoLat\tActionGeoLong"
-    rows = [head, "19790101\tAFR\tFRA\t043\t1\t4\t1\t2.8\t\t\t", "19790101\tAFG\tPAKGOV\t190\t2\t3\t4\t-10" + "\t" * 9,
-            "19790101\tAFG\tPAKGOV\t190\t2\t3\t4\t-10" + "\t" * 9]
+    head = (
+        "Date\tSource\tTarget\tCAMEOCode\tNumEvents\tNumArts\tQuadClass\tGoldstein\tSourceGeoType\t"
+        "SourceGeoLat\tSourceGeoLong\tTargetGeoType\tTargetGeoLat\tTargetGeoLong\tActionGeoType\t"
+        "ActionGeoLat\tActionGeoLong"
+    )
+    rows = [
+        head,
+        "19790101\tAFR\tFRA\t043\t1\t4\t1\t2.8\t\t\t",
+        "19790101\tAFG\tPAKGOV\t190\t2\t3\t4\t-10" + "\t" * 9,
+        "19790101\tAFG\tPAKGOV\t190\t2\t3\t4\t-10" + "\t" * 9,
+    ]
     rep = ingest.ingest_file(con, write(tmp_path / "reduced.txt", rows))
     assert (rep.format, rep.rows_read, rep.loaded, rep.duplicates) == ("gdelt1_reduced", 3, 2, 1)
     assert con.execute("SELECT actor2_country, actor2_roles FROM events WHERE actor1_code = 'AFG'").fetchone() == (
-        "PAK", ["GOV"])
+        "PAK",
+        ["GOV"],
+    )
 
 
 CHILD = """
@@ -168,8 +212,7 @@ def test_sigkill_mid_file_leaves_workspace_unchanged(tmp_path: Path) -> None:
     ingest.ingest_file(con, a)
     con.close()
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(ws), str(b)], stdout=subprocess.PIPE, env=env,
-                            text=True)
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(ws), str(b)], stdout=subprocess.PIPE, env=env, text=True)
     assert proc.stdout is not None
     deadline = time.monotonic() + 60
     line = proc.stdout.readline()
@@ -208,8 +251,19 @@ def test_masterlist_reports_missing_and_mismatch(tmp_path: Path) -> None:
 def test_cli_ingest_and_errors(tmp_path: Path) -> None:
     f = write(tmp_path / "x.export.CSV", [gdelt2_row(1)])
     runner = CliRunner()
-    ok = runner.invoke(app, ["ingest", str(f), "--workspace", str(tmp_path / "w.duckdb"), "--output", "json",
-                             "--parquet", str(tmp_path / "pq")])
+    ok = runner.invoke(
+        app,
+        [
+            "ingest",
+            str(f),
+            "--workspace",
+            str(tmp_path / "w.duckdb"),
+            "--output",
+            "json",
+            "--parquet",
+            str(tmp_path / "pq"),
+        ],
+    )
     assert ok.exit_code == 0, ok.output
     assert '"loaded": 1' in ok.output
     assert list((tmp_path / "pq").glob("source=gdelt/month=2021-10/*.parquet"))

@@ -37,15 +37,17 @@ def test_renamed_2020_columns_land_in_the_right_place(shared_data: Path, tmp_pat
     ingest.ingest_file(con, shared_data / "events/gdelt/20201113.csv")
     row = con.execute(
         "SELECT actor1_code, actor1_country, event_code, base_code, root_code, confidence, location_country "
-        "FROM events WHERE event_id = '954680550'").fetchone()
+        "FROM events WHERE event_id = '954680550'"
+    ).fetchone()
     # Actor_1_Country_Code holds Actor1Code; EventRootCode '19'; Confidence carried from the extract
     assert row == ("AFG", "AFG", "190", "190", "19", 10.0, "AF")
     zeros = con.execute("SELECT base_code, root_code FROM events WHERE event_code = '042' LIMIT 1").fetchone()
     assert zeros == ("042", "04")  # the file wrote '42' and '4'
     native = con.execute("""SELECT "EventRootCode" FROM native_gdelt_events WHERE "EventCode" = '042' LIMIT 1""")
     assert native.fetchone() == ("4",)  # verbatim
-    tal = con.execute("SELECT count(*) FROM events WHERE actor1_code LIKE 'AFGINSTAL%' OR actor2_code LIKE "
-                      "'AFGINSTAL%'").fetchone()
+    tal = con.execute(
+        "SELECT count(*) FROM events WHERE actor1_code LIKE 'AFGINSTAL%' OR actor2_code LIKE 'AFGINSTAL%'"
+    ).fetchone()
     assert tal is not None and tal[0] > 0
     con.close()
 

@@ -175,6 +175,9 @@ def forecast(
         Path | None, typer.Option("--out", help="Also write forecast.json and manifest.json here.")
     ] = None,
     input_format: FormatOpt = None,
+    rng: Annotated[
+        int, typer.Option("--rng", help="Seed for stochastic models such as exchange-random (recorded).")
+    ] = 0,
 ) -> None:
     """Forecast each issue with one model; JSON gives every round's positions, median and mean."""
     loaded = load(scenario, format=input_format)
@@ -191,7 +194,7 @@ def forecast(
                 f"unknown issue(s): {', '.join(unknown)} (known: {', '.join(x.id for x in s.issues)})", file=sys.stderr
             )
             raise typer.Exit(2)
-    traj = spec(from_scenario(s), rounds=rounds)
+    traj = spec(from_scenario(s), rounds=rounds, rng=rng)
     data = traj.to_json_dict(issues=issue)
     if format is OutputFormat.json:
         print(json.dumps(data, indent=2))
@@ -206,7 +209,13 @@ def forecast(
             build_manifest(
                 command="forecast",
                 inputs={loaded.source: loaded.sha256},
-                parameters={"model": model, "rounds": traj.rounds, "issues": issue, "options": dict(traj.options)},
+                parameters={
+                    "model": model,
+                    "rounds": traj.rounds,
+                    "issues": issue,
+                    "rng": rng if spec.stochastic else None,
+                    "options": dict(traj.options),
+                },
             ),
         )
 

@@ -24,8 +24,19 @@ import yaml
 
 from .errors import EventsError
 
-ALIAS_KEYS = {"code", "code_prefix", "name_regex", "exclude_regex", "country", "roles", "bare", "exclude_roles",
-              "valid_from", "valid_to", "sources"}
+ALIAS_KEYS = {
+    "code",
+    "code_prefix",
+    "name_regex",
+    "exclude_regex",
+    "country",
+    "roles",
+    "bare",
+    "exclude_roles",
+    "valid_from",
+    "valid_to",
+    "sources",
+}
 
 
 @dataclass(frozen=True)
@@ -110,19 +121,32 @@ def _parse(data: Any, origin: str) -> list[Actor]:
                         re.compile(str(al[rk]).replace("(?i)", ""))
                     except re.error as exc:
                         raise EventsError(f"bad regex: {exc}", file=origin, field=f"{aw}.{rk}") from None
-            aliases.append(Alias(
-                code=al.get("code"), code_prefix=al.get("code_prefix"), name_regex=al.get("name_regex"),
-                exclude_regex=al.get("exclude_regex"), country=al.get("country"),
-                roles=_tuple(al.get("roles"), state_roles), bare=bool(al.get("bare", False)),
-                exclude_roles=_tuple(al.get("exclude_roles"), state_roles),
-                valid_from=_date(al.get("valid_from"), f"{aw}.valid_from"),
-                valid_to=_date(al.get("valid_to"), f"{aw}.valid_to"),
-                sources=_tuple(al.get("sources"), state_roles),
-            ))
+            aliases.append(
+                Alias(
+                    code=al.get("code"),
+                    code_prefix=al.get("code_prefix"),
+                    name_regex=al.get("name_regex"),
+                    exclude_regex=al.get("exclude_regex"),
+                    country=al.get("country"),
+                    roles=_tuple(al.get("roles"), state_roles),
+                    bare=bool(al.get("bare", False)),
+                    exclude_roles=_tuple(al.get("exclude_roles"), state_roles),
+                    valid_from=_date(al.get("valid_from"), f"{aw}.valid_from"),
+                    valid_to=_date(al.get("valid_to"), f"{aw}.valid_to"),
+                    sources=_tuple(al.get("sources"), state_roles),
+                )
+            )
         if not aliases:
             raise EventsError("actor has no aliases", file=origin, field=where)
-        actors.append(Actor(str(a["id"]), str(a.get("name", a["id"])), tuple(aliases),
-                            tuple(str(s) for s in a.get("scenario_ids") or ()), str(a.get("note", ""))))
+        actors.append(
+            Actor(
+                str(a["id"]),
+                str(a.get("name", a["id"])),
+                tuple(aliases),
+                tuple(str(s) for s in a.get("scenario_ids") or ()),
+                str(a.get("note", "")),
+            )
+        )
     return actors
 
 
@@ -153,10 +177,24 @@ def install(con: duckdb.DuckDBPyConnection, table: ActorTable | None = None) -> 
     for a in table.actors:
         for al in a.aliases:
             prio += 1
-            rows.append((prio, a.id, a.name, al.code, al.code_prefix, al.name_regex, al.exclude_regex, al.country,
-                         list(al.roles) if al.roles is not None else None, al.bare,
-                         list(al.exclude_roles) if al.exclude_roles is not None else None,
-                         al.valid_from, al.valid_to, list(al.sources) if al.sources is not None else None))
+            rows.append(
+                (
+                    prio,
+                    a.id,
+                    a.name,
+                    al.code,
+                    al.code_prefix,
+                    al.name_regex,
+                    al.exclude_regex,
+                    al.country,
+                    list(al.roles) if al.roles is not None else None,
+                    al.bare,
+                    list(al.exclude_roles) if al.exclude_roles is not None else None,
+                    al.valid_from,
+                    al.valid_to,
+                    list(al.sources) if al.sources is not None else None,
+                )
+            )
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(

@@ -130,17 +130,20 @@ def _create_views(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def export_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path) -> Path:
-    """Write the ``events`` view as Parquet partitioned by source and month, replacing ``out_dir`` atomically.
+    """Write the ``events`` view (``events_resolved``, with analytic actors, when it exists) as Parquet partitioned
+    by source and month, replacing ``out_dir`` atomically.
 
     The export goes to a sibling temporary folder first and is renamed into place, so a reader never sees half a
     partition set.
     """
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    resolved = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'events_resolved'").fetchone()
+    view = "events_resolved" if resolved and resolved[0] else "events"
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         con.execute(
-            f"COPY (SELECT * FROM events) TO '{tmp.as_posix()}/data' "
+            f"COPY (SELECT * FROM {view}) TO '{tmp.as_posix()}/data' "
             "(FORMAT parquet, PARTITION_BY (source, month), OVERWRITE_OR_IGNORE)"
         )
         if out_dir.exists():

@@ -125,6 +125,11 @@ def shard_seed(seed: int, k: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed, spawn_key=(k,))
 
 
+def model_seed(seed: int, k: int) -> np.random.SeedSequence:
+    """The stream a stochastic model draws from in shard ``k``: independent of the input sampling stream."""
+    return np.random.SeedSequence(seed, spawn_key=(k, 1))
+
+
 def concat_arrays(parts: list[Arrays]) -> Arrays:
     from dataclasses import replace
 
@@ -168,7 +173,9 @@ def run_shard(experiment: Experiment, k: int) -> pa.Table:
     per_strategy = [apply_strategy(base, scenario, s, changes) for s in experiment.strategies]
     spec = get_model(experiment.model)
     batch = concat_arrays(per_strategy)
-    outcome = spec(batch, rounds=experiment.rounds, **experiment.model_options).forecast  # (S·n, I)
+    outcome = spec(
+        batch, rounds=experiment.rounds, rng=model_seed(experiment.seed, k), **experiment.model_options
+    ).forecast  # (S·n, I)
     S, I = len(experiment.strategies), len(base.issue_ids)
     outcome = outcome.reshape(S, n, I)
     client = base.actor_ids.index(experiment.client)

@@ -124,7 +124,16 @@ class ModelSpec:
     dynamic: bool = True
     multi_issue: bool = False  # the model links issues (e.g. vote trading), so a backtest runs it per proposal
 
-    def __call__(self, arrays: Arrays, *, rounds: int | None = None, **options: Any) -> Trajectory:
+    @property
+    def stochastic(self) -> bool:
+        """Whether the model draws random numbers of its own (it then takes ``rng=`` and records its seed)."""
+        return any(o.name == "rng" for o in self.options)
+
+    def __call__(self, arrays: Arrays, *, rounds: int | None = None, rng: Any = None, **options: Any) -> Trajectory:
+        """Run the model. ``rng`` reaches only stochastic models, so every caller can pass its seed uniformly and a
+        deterministic model is not handed an option it does not know."""
+        if rng is not None and self.stochastic:
+            options.setdefault("rng", rng)
         return self.run(arrays, rounds=self.default_rounds if rounds is None else rounds, **options)
 
 

@@ -10,9 +10,18 @@ from .base import ModelSpec
 
 
 def _specs() -> list[ModelSpec]:
-    from . import bdm, compromise, median, nbs
+    from . import bdm, compromise, exchange, median, nbs, smp
 
-    return [compromise.SPEC, bdm.SPEC, bdm.SCHOLZ_SPEC, median.SPEC, nbs.SPEC]
+    return [
+        compromise.SPEC,
+        bdm.SPEC,
+        bdm.SCHOLZ_SPEC,
+        median.SPEC,
+        nbs.SPEC,
+        exchange.SPEC,
+        exchange.RANDOM_SPEC,
+        smp.SPEC,
+    ]
 
 
 def available_models() -> dict[str, ModelSpec]:

@@ -1,0 +1,280 @@
+"""The brief's figures, drawn with matplotlib's object API (no pyplot state, so the web server can draw too).
+
+Each function returns a :class:`~matplotlib.figure.Figure`; :func:`render` turns it into an SVG string that
+can be inlined in an offline HTML page and PNG bytes for slides. Charts label actors by their scenario ids (a
+key in the page maps ids to names) because full names do not fit beside a marker.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from ..scenario.model import Scenario
+from .compute import LabData, ModelForecast
+
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+QUAD_COLOURS = {1: "#56B4E9", 2: "#009E73", 3: "#E69F00", 4: "#D55E00", 0: "#999999"}
+QUAD_NAMES = {1: "verbal coop.", 2: "material coop.", 3: "verbal conflict", 4: "material conflict", 0: "unknown"}
+RC: Any = {  # typed Any: matplotlib types rc keys as a Literal union
+    "svg.fonttype": "none",
+    "svg.hashsalt": "realpolitik",
+    "font.size": 9.0,
+    "axes.titlesize": 10.0,
+}
+
+
+def _grid(n: int, cols: int = 2) -> tuple[int, int]:
+    cols = min(cols, max(n, 1))
+    return math.ceil(max(n, 1) / cols), cols
+
+
+def _figure(n_panels: int, *, cols: int = 2, height: float = 3.2, width: float = 10.0) -> tuple[Figure, list[Any]]:
+    rows, cols = _grid(n_panels, cols)
+    fig = Figure(figsize=(width, height * rows), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel().tolist()
+    for ax in axes[n_panels:]:
+        ax.set_visible(False)
+    return fig, axes[:n_panels]
+
+
+def title(text: str, width: int = 58) -> str:
+    """Long issue names wrap instead of running off the panel."""
+    return textwrap.fill(text, width)
+
+
+def render(fig: Figure) -> tuple[str, bytes]:
+    """(inline SVG markup scaled to its container, PNG bytes)."""
+    import matplotlib
+
+    with matplotlib.rc_context(RC):
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+        png = io.BytesIO()
+        fig.savefig(png, format="png", dpi=110)
+    svg = buf.getvalue()
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 class="fig" role="img"', svg, count=1)
+    return svg, png.getvalue()
+
+
+def actor_map(scenario: Scenario) -> Figure:
+    """Per issue: position (x, with its range) × capability (y), marker area ∝ salience; status quo dashed."""
+    fig, axes = _figure(len(scenario.issues))
+    scale = scenario.salience_scale
+    for ax, issue in zip(axes, scenario.issues, strict=True):
+        labels: dict[tuple[float, float], list[str]] = {}
+        for k, actor in enumerate(scenario.actors):
+            st = scenario.stance(actor.id, issue.id)
+            if st is None:
+                continue
+            x, y = st.position.value, actor.capability.value
+            colour = PALETTE[k % len(PALETTE)]
+            xerr = [
+                [x - (st.position.low if st.position.low is not None else x)],
+                [(st.position.high if st.position.high is not None else x) - x],
+            ]
+            ax.errorbar(x, y, xerr=xerr, fmt="none", ecolor=colour, alpha=0.5, lw=1)
+            ax.scatter([x], [y], s=30 + 400 * st.salience.value / scale, color=colour, alpha=0.75, edgecolors="white")
+            labels.setdefault((x, y), []).append(actor.id)
+        for (x, y), ids in labels.items():  # actors at the same point share one label instead of overprinting
+            ax.annotate(", ".join(ids), (x, y), xytext=(4, 4), textcoords="offset points", fontsize=7)
+        if issue.status_quo is not None:
+            ax.axvline(issue.status_quo.value, color="grey", ls="--", lw=1, label="status quo")
+            ax.legend(loc="upper right", fontsize=7, frameon=False)
+        ax.set_xlim(
+            issue.scale.low - 0.08 * (issue.scale.high - issue.scale.low),
+            issue.scale.high + 0.08 * (issue.scale.high - issue.scale.low),
+        )
+        if issue.scale.anchors:
+            ax.set_xticks([a.value for a in issue.scale.anchors])
+        ax.set_title(title(issue.name), loc="left")
+        ax.set_xlabel("position" + (f" ({issue.scale.unit})" if issue.scale.unit else ""))
+        ax.set_ylabel("capability")
+        ax.grid(alpha=0.3)
+    return fig
+
+
+def channel_network(scenario: Scenario) -> Figure:
+    """Actors on a circle (area ∝ capability); lines are the listed channels, width ∝ strength."""
+    fig = Figure(figsize=(7.0, 5.2), layout="constrained")
+    ax = fig.subplots()
+    n = len(scenario.actors)
+    angle = np.linspace(0.5 * np.pi, 2.5 * np.pi, n, endpoint=False)
+    xy = {a.id: (math.cos(t), math.sin(t)) for a, t in zip(scenario.actors, angle, strict=True)}
+    for link in scenario.channels.links:
+        (x0, y0), (x1, y1) = xy[link.between[0]], xy[link.between[1]]
+        w = link.strength.value
+        ax.plot(
+            [x0, x1],
+            [y0, y1],
+            color="#0072B2" if w > 0 else "#D55E00",
+            lw=0.5 + 4 * w,
+            alpha=0.35 + 0.5 * w,
+            ls="-" if w > 0 else ":",
+        )
+    cap = np.array([a.capability.value for a in scenario.actors])
+    size = 80 + 900 * cap / (cap.max() if cap.max() > 0 else 1)
+    ax.scatter(
+        [xy[a.id][0] for a in scenario.actors],
+        [xy[a.id][1] for a in scenario.actors],
+        s=size,
+        color="#E69F00",
+        edgecolors="black",
+        zorder=3,
+    )
+    for a in scenario.actors:
+        x, y = xy[a.id]
+        ax.annotate(a.id, (x, y), xytext=(1.18 * x, 1.12 * y), ha="center", va="center", fontsize=8)
+    ax.set_xlim(-1.5, 1.5)
+    ax.set_ylim(-1.35, 1.35)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    default = scenario.channels.default
+    ax.set_title(f"Channels listed in the scenario (line width ∝ strength; unlisted pairs: {default:g})", loc="left")
+    return fig
+
+
+def model_comparison(scenario: Scenario, forecasts: Sequence[ModelForecast]) -> Figure:
+    """Per issue: each model's point forecast (dot) and 5–95% band over the inputs' ranges (bar)."""
+    fig, axes = _figure(len(scenario.issues), height=0.45 * len(forecasts) + 1.6)
+    ok = [f for f in forecasts if f.error is None]
+    for i, (ax, issue) in enumerate(zip(axes, scenario.issues, strict=True)):
+        for j, f in enumerate(ok):
+            x = float(f.trajectory.forecast[0, i])
+            if issue.id in f.band:
+                lo, _, hi = f.band[issue.id]
+                ax.plot([lo, hi], [j, j], color=PALETTE[j % len(PALETTE)], lw=5, alpha=0.3, solid_capstyle="butt")
+            ax.plot([x], [j], "o", color=PALETTE[j % len(PALETTE)])
+        if issue.status_quo is not None:
+            ax.axvline(issue.status_quo.value, color="grey", ls="--", lw=1)
+        ax.set_yticks(range(len(ok)), [f.name for f in ok])
+        ax.set_ylim(-0.6, len(ok) - 0.4)
+        ax.invert_yaxis()
+        ax.set_xlim(issue.scale.low, issue.scale.high)
+        ax.set_title(title(issue.name), loc="left")
+        ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def position_paths(scenario: Scenario, forecast: ModelForecast) -> Figure:
+    """Per issue: each actor's position round by round (thin) and the outcome by the decision rule (thick)."""
+    traj = forecast.trajectory
+    fig, axes = _figure(len(scenario.issues), height=2.8)
+    medians, means = traj.medians()[0], traj.means()[0]
+    rounds = np.arange(traj.rounds + 1)
+    for i, (ax, issue) in enumerate(zip(axes, scenario.issues, strict=True)):
+        for k, _ in enumerate(traj.arrays.actor_ids):
+            if traj.arrays.present[k, i]:
+                ax.plot(rounds, traj.positions[0, :, k, i], color=PALETTE[k % len(PALETTE)], lw=0.9, alpha=0.7)
+        outcome = means[:, i] if issue.decision_rule == "mean" else medians[:, i]
+        ax.plot(rounds, outcome, color="black", lw=2.5, label=f"weighted {issue.decision_rule}")
+        ax.set_ylim(issue.scale.low, issue.scale.high)
+        ax.set_xlabel("round")
+        ax.set_title(title(issue.name), loc="left")
+        ax.legend(loc="best", fontsize=7, frameon=False)
+        ax.grid(alpha=0.3)
+    return fig
+
+
+def strategy_outcomes(scenario: Scenario, lab: LabData) -> Figure:
+    """Per issue: the outcome's distribution over draws under each strategy (box: quartiles, whiskers 5–95%)."""
+    strategies = list(lab.outcomes)
+    fig, axes = _figure(len(scenario.issues), height=0.4 * len(strategies) + 1.6)
+    targets = lab.targets
+    for ax, issue in zip(axes, scenario.issues, strict=True):
+        data = [lab.outcomes[s].get(issue.id, np.array([])) for s in strategies]
+        ax.boxplot(
+            data,
+            orientation="horizontal",
+            whis=(5, 95),
+            showfliers=False,
+            tick_labels=strategies,
+            medianprops={"color": "black"},
+            patch_artist=True,
+            boxprops={"facecolor": "#56B4E955"},
+        )
+        for t in targets:
+            if t.startswith(issue.id + ">=") or t.startswith(issue.id + "<="):
+                ax.axvline(float(t[len(issue.id) + 2 :]), color="#D55E00", lw=1.5, label=f"target {t}")
+                ax.legend(loc="upper left", fontsize=7, frameon=True, framealpha=0.9)
+        ax.invert_yaxis()
+        ax.set_xlim(issue.scale.low, issue.scale.high)
+        ax.set_title(title(issue.name), loc="left")
+        ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def strategy_scores(lab: LabData) -> Figure:
+    """P[reaching the targets] with Wilson 95% intervals, and the client's expected utility ± 2 s.e."""
+    rows = lab.summary["strategies"]
+    names = [r["strategy"] for r in rows]
+    panels = 2 if lab.targets else 1
+    fig, axes = _figure(panels, height=0.45 * len(rows) + 1.6)
+    y = np.arange(len(rows))
+    ax = axes[0]
+    eu = np.array([r["expected_utility"] for r in rows])
+    se = np.array([r["expected_utility_se"] for r in rows])
+    ax.errorbar(eu, y, xerr=2 * se, fmt="o", color="#0072B2", capsize=3)
+    ax.set_yticks(y, names)
+    ax.invert_yaxis()
+    ax.set_title(f"{lab.client}: expected utility (±2 s.e.)", loc="left")
+    ax.grid(axis="x", alpha=0.3)
+    if lab.targets:
+        ax = axes[1]
+        p = np.array([r["p_satisficing"] for r in rows])
+        ci = np.array([r["p_satisficing_ci95"] for r in rows])
+        ax.barh(y, p, color="#009E73", alpha=0.6)
+        ax.errorbar(p, y, xerr=[p - ci[:, 0], ci[:, 1] - p], fmt="none", ecolor="black", capsize=3)
+        ax.set_yticks(y, names)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.set_title("P[" + " & ".join(lab.targets) + "] (95% CI)", loc="left")
+        ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def sensitivity_bars(lab: LabData) -> Figure:
+    """Per outcome: the ten inputs with the largest Morris μ* and their 95% half-widths."""
+    fig, axes = _figure(len(lab.sensitivity), cols=1, height=3.0, width=9.0)
+    for ax, (outcome, ranked) in zip(axes, lab.sensitivity.items(), strict=True):
+        names = [r[0] for r in ranked]
+        y = np.arange(len(ranked))
+        ax.barh(y, [r[1] for r in ranked], xerr=[r[2] for r in ranked], color="#CC79A7", alpha=0.7, capsize=2)
+        ax.set_yticks(y, names, fontsize=7)
+        ax.invert_yaxis()
+        ax.set_title(outcome, loc="left")
+        ax.set_xlim(left=0)
+        ax.set_xlabel("μ* (utility units, 0–1 scale)")
+        ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def events_monthly(evidence: dict[str, Any]) -> Figure:
+    """Events per month, stacked by CAMEO quad class."""
+    months = sorted({r["month"] for r in evidence["monthly"]})
+    fig = Figure(figsize=(10.0, 3.2), layout="constrained")
+    ax = fig.subplots()
+    bottom = np.zeros(len(months))
+    index = {m: k for k, m in enumerate(months)}
+    for q in (1, 2, 3, 4, 0):
+        counts = np.zeros(len(months))
+        for r in evidence["monthly"]:
+            if r["quad_class"] == q:
+                counts[index[r["month"]]] = r["events"]
+        if counts.any():
+            ax.bar(range(len(months)), counts, bottom=bottom, color=QUAD_COLOURS[q], label=QUAD_NAMES[q])
+            bottom += counts
+    step = max(1, len(months) // 12)
+    ax.set_xticks(range(0, len(months), step), months[::step], rotation=45, ha="right")
+    ax.set_ylabel("events")
+    ax.legend(fontsize=7, frameon=False, ncols=5)
+    ax.set_title("Events in the workspace per month, by CAMEO quad class", loc="left")
+    return fig

@@ -1,0 +1,204 @@
+"""Turn :class:`BriefData` and rendered figures into the HTML page and the Markdown summary.
+
+Why Jinja with autoescaping: scenario text comes from users (uploaded files in the web app), so every string
+is escaped unless it is our own markup (the figures' SVG and the citation links), and only http(s) URLs
+become links.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from .. import __version__
+from ..console import CAVEAT
+from ..provenance import package_versions
+from ..scenario.model import Estimate, Issue
+from .compute import BriefData, ModelForecast
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One figure as inline SVG markup plus its PNG bytes."""
+
+    svg: str
+    png: bytes
+
+
+def fmt_estimate(e: Estimate | None) -> str:
+    if e is None:
+        return "–"
+    if e.low is None or e.high is None or e.low == e.high:
+        return f"{e.value:g}"
+    return f"{e.value:g} [{e.low:g}–{e.high:g}]"
+
+
+def safe_url(url: str | None) -> bool:
+    return bool(url) and str(url).lower().startswith(("http://", "https://"))
+
+
+def _cite(ids: list[str] | None) -> Markup:
+    if not ids:
+        return Markup("")
+    links = ", ".join(f'<a href="#src-{escape(i)}">{escape(i)}</a>' for i in ids)
+    return Markup(f'<span class="src">[{links}]</span>')
+
+
+def _index(data: BriefData, issue: Issue) -> int:
+    return [i.id for i in data.scenario.issues].index(issue.id)
+
+
+def nearest_anchor(issue: Issue, x: float) -> str:
+    if not issue.scale.anchors or x != x:
+        return ""
+    best = min(issue.scale.anchors, key=lambda a: abs(a.value - x))
+    return f"≈ {best.value:g}: {best.label}"
+
+
+def ranking_agreement(rankings: dict[str, list[str]]) -> str:
+    """One neutral sentence on whether the ranking criteria agree on the leading strategy."""
+    leaders = {name: order[0] for name, order in rankings.items() if order}
+    if len(set(leaders.values())) == 1:
+        (lead,) = set(leaders.values())
+        return (
+            f"All {len(leaders)} criteria put {lead} first under these inputs and this model; that is a property "
+            "of the model's estimates, not a recommendation."
+        )
+    parts = ", ".join(f"{v} by {k.replace('_', ' ')}" for k, v in leaders.items())
+    return f"The criteria disagree on which strategy leads ({parts}): the ranking depends on the criterion."
+
+
+def command_line(data: BriefData) -> str:
+    cmd = f"realpolitik brief {data.source.removesuffix('.yaml') if '/' not in data.source else data.source}"
+    cmd += f" --draws {data.draws} --rng {data.seed}"
+    if data.events is not None:
+        cmd += f" --events {data.events['workspace']}"
+    return cmd
+
+
+def render_html(data: BriefData, figs: dict[str, Rendered | None], paths: list[tuple[str, Rendered]]) -> str:
+    env = Environment(loader=PackageLoader("realpolitik.brief", "templates"), autoescape=select_autoescape(["j2"]))
+    env.globals.update(est=fmt_estimate, cite=_cite, safe_url=safe_url, num=lambda v: "–" if v is None else f"{v:.2f}")
+    s = data.scenario
+
+    def fc(f: ModelForecast, issue: Issue) -> str:
+        i = _index(data, issue)
+        text = f"{float(f.trajectory.forecast[0, i]):.1f}"
+        if issue.id in f.band:
+            lo, _, hi = f.band[issue.id]
+            text += f" [{lo:.1f}–{hi:.1f}]"
+        return text
+
+    def anchor(f: ModelForecast, issue: Issue) -> str:
+        return nearest_anchor(issue, float(f.trajectory.forecast[0, _index(data, issue)])) or "–"
+
+    lab = data.lab
+    context: dict[str, Any] = {
+        "s": s,
+        "version": __version__,
+        "versions": package_versions(),
+        "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "seed": data.seed,
+        "draws": data.draws,
+        "caveat": CAVEAT,
+        "description": [p.strip() for p in s.description.split("\n\n") if p.strip()],
+        "targets": lab.targets if lab else [],
+        "actor_name": {a.id: a.name for a in s.actors},
+        "strategy_name": {x.id: x.name or x.id for x in s.strategies},
+        "strategy_ivs": {x.id: ", ".join(x.interventions) or "(none: status quo)" for x in s.strategies},
+        "forecasts": data.forecasts,
+        "fc": fc,
+        "anchor": anchor,
+        "fig": figs,
+        "paths": paths,
+        "lab": lab,
+        "lab_note": data.lab_note,
+        "agreement": ranking_agreement(lab.summary["rankings"]) if lab else "",
+        "events": data.events,
+        "source": data.source,
+        "sha256": data.sha256,
+        "command": command_line(data),
+    }
+    return env.get_template("brief.html.j2").render(**context)
+
+
+def render_markdown(data: BriefData) -> str:
+    """A short plain-text summary for e-mail or a ticket; the HTML page holds the full brief."""
+    s = data.scenario
+    lines = [
+        f"# Brief: {s.title}",
+        "",
+        f"Scenario `{s.id}`" + (f", numbers as of {s.as_of}" if s.as_of else "") + ".",
+        "",
+        f"> {CAVEAT}",
+        "",
+        "## Forecasts by model",
+        "",
+        "Point forecast [5%–95% over input draws].",
+        "",
+        "| model | " + " | ".join(i.name for i in s.issues) + " |",
+        "|---|" + "---:|" * len(s.issues),
+    ]
+    for f in data.forecasts:
+        if f.error:
+            lines.append(f"| {f.name} | " + " | ".join("failed" for _ in s.issues) + " |")
+            continue
+        cells = []
+        for k, issue in enumerate(s.issues):
+            cell = f"{float(f.trajectory.forecast[0, k]):.1f}"
+            if issue.id in f.band:
+                cell += f" [{f.band[issue.id][0]:.1f}–{f.band[issue.id][2]:.1f}]"
+            cells.append(cell)
+        lines.append(f"| {f.name} | " + " | ".join(cells) + " |")
+    lines += ["", "## Strategy comparison", ""]
+    lab = data.lab
+    if lab is None:
+        lines.append(data.lab_note)
+    else:
+        lines.append(f"Model `{lab.model}`, {lab.draws} draws, seed {lab.seed}, utility of `{lab.client}`.")
+        lines.append("")
+        head = "| strategy | expected utility ± s.e. | max regret | P[best] |"
+        rule = "|---|---:|---:|---:|"
+        if lab.targets:
+            head += f" P[{' & '.join(lab.targets)}] (95% CI) |"
+            rule += "---:|"
+        lines += [head, rule]
+        for r in lab.summary["strategies"]:
+            row = (
+                f"| {r['strategy']} | {r['expected_utility']:.3f} ± {r['expected_utility_se']:.3f} | "
+                f"{r['max_regret']:.3f} | {r['p_best']:.2f} |"
+            )
+            if lab.targets:
+                lo, hi = r["p_satisficing_ci95"]
+                row += f" {r['p_satisficing']:.2f} ({lo:.2f}–{hi:.2f}) |"
+            lines.append(row)
+        lines.append("")
+        for name, order in lab.summary["rankings"].items():
+            lines.append(f"- ranking by {name.replace('_', ' ')}: " + " > ".join(order))
+        lines += ["", ranking_agreement(lab.summary["rankings"])]
+        for outcome, ranked in lab.sensitivity.items():
+            lines.append(f"- drivers of {outcome}: " + ", ".join(f"{n} (μ* {v:.3f})" for n, v, _ in ranked[:5]))
+    lines += ["", "## Event evidence", ""]
+    if data.events is None:
+        lines.append("No event workspace was given; skipped.")
+    else:
+        ev = data.events
+        lines.append(
+            f"{ev.get('total', 0)} events in `{ev['workspace']}`"
+            + (f" from {ev['first']} to {ev['last']}." if "first" in ev else ".")
+        )
+        lines += [f"- {n}" for n in ev["notes"]]
+    lines += [
+        "",
+        "## Reproduce",
+        "",
+        f"    {command_line(data)}",
+        "",
+        f"Scenario sha256 `{data.sha256}`; see manifest.json for versions and output hashes.",
+        "",
+    ]
+    return "\n".join(lines)

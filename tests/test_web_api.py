@@ -1,0 +1,161 @@
+"""The REST API over a real uvicorn server on loopback: scenarios, forecasts, jobs, results, guards, restarts."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from realpolitik.scenario import dump, load
+
+from .test_web_support import Server, running_server, wait_job
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Server:
+    with running_server(tmp_path_factory.mktemp("web")) as srv:
+        yield srv  # type: ignore[misc]
+
+
+def renamed_yaml(new_id: str) -> bytes:
+    s = load("afghanistan-2025").scenario.model_copy(update={"id": new_id, "title": "Uploaded copy"})
+    return dump(s, "yaml").encode()
+
+
+def test_scenarios_list_get_and_missing(server: Server) -> None:
+    with server.client() as c:
+        ids = [s["id"] for s in c.get("/api/scenarios").json()]
+        assert {"afghanistan-2025", "ec-emissions-1994"} <= set(ids)
+        detail = c.get("/api/scenarios/afghanistan-2025").json()
+        assert detail["builtin"] is True and detail["scenario"]["client"] == "pakistan"
+        missing = c.get("/api/scenarios/nope")
+        assert missing.status_code == 404 and "error" in missing.json()
+        for bad in ("/api/scenarios/..%2F..%2Fetc%2Fpasswd", "/api/scenarios/.hidden", "/api/jobs/..%2Fx"):
+            r = c.get(bad)
+            assert r.status_code in (404, 422) and "error" in r.json()
+
+
+def test_upload_validate_and_refuse(server: Server) -> None:
+    with server.client() as c:
+        r = c.post("/api/scenarios", files={"file": ("mine.yaml", renamed_yaml("my-copy"), "application/yaml")})
+        assert r.status_code == 201, r.text
+        assert r.json()["id"] == "my-copy"
+        assert c.get("/api/scenarios/my-copy").json()["title"] == "Uploaded copy"
+        # a built-in name is never shadowed
+        r = c.post("/api/scenarios", files={"file": ("../../x.yaml", renamed_yaml("afghanistan-2025"), "text/plain")})
+        assert r.json()["id"] == "afghanistan-2025-upload"
+        assert not (server.data_dir.parent / "x.yaml").exists()
+        bad = c.post("/api/scenarios", files={"file": ("bad.yaml", b"id: x\nactors: 3\n", "text/plain")})
+        assert bad.status_code == 422 and "bad.yaml" in bad.json()["error"]
+        v = c.post("/api/scenarios/validate", files={"file": ("bad.yaml", b"id: x\nactors: 3\n", "text/plain")})
+        assert v.status_code == 200 and v.json()["ok"] is False and v.json()["problems"]
+        v = c.post("/api/scenarios/validate", files={"file": ("ok.yaml", renamed_yaml("ok"), "text/plain")})
+        assert v.json()["ok"] is True and v.json()["summary"]["actors"] == 12
+
+
+def test_forecast_changes_with_a_stance_override(server: Server) -> None:
+    with server.client() as c:
+        url = "/api/scenarios/afghanistan-2025/forecast"
+        base = c.post(url, json={"models": ["compromise"]}).json()
+        assert "not a recommendation" in base["caveat"]
+        edited = c.post(
+            url, json={"models": ["compromise"], "stances": [{"actor": "ttp", "issue": "ttp_action", "salience": 0}]}
+        ).json()
+        before = base["results"][0]["forecast"]["ttp_action"]
+        after = edited["results"][0]["forecast"]["ttp_action"]
+        assert after > before  # the TTP (position 5) no longer pulls the compromise down
+        every = c.post(url, json={}).json()
+        assert {r["model"] for r in every["results"]} >= {"compromise", "bdm", "median", "nbs"}
+        bad = c.post(url, json={"stances": [{"actor": "ttp", "issue": "ttp_action", "position": 1000}]})
+        assert bad.status_code == 422 and "position must be in" in bad.json()["error"]
+        bad = c.post(url, json={"models": ["nope"]})
+        assert bad.status_code == 422
+        bad = c.post(url, content=b"{not json", headers={"content-type": "application/json"})
+        assert bad.status_code == 422 and bad.json()["error"] == "invalid request"
+
+
+def test_figures_are_svg(server: Server) -> None:
+    with server.client() as c:
+        r = c.get("/api/scenarios/ec-emissions-1994/figures/actor_map")
+        assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
+        assert r.text.startswith("<svg")
+        assert c.get("/api/scenarios/ec-emissions-1994/figures/evil").status_code == 422
+
+
+def test_lab_job_runs_and_serves_results(server: Server) -> None:
+    with server.client() as c:
+        r = c.post("/api/jobs", json={"scenario": "afghanistan-2025", "draws": 40, "seed": 3})
+        assert r.status_code == 202, r.text
+        job = wait_job(c, r.json()["id"])
+        assert job["status"] == "done" and job["progress"] == {"done": 20, "total": 20}
+        jid = job["id"]
+        summary = c.get(f"/api/jobs/{jid}/results").json()
+        assert summary["draws"] == 40 and summary["targets"] == ["ttp_action>=75"]
+        csv = c.get(f"/api/jobs/{jid}/results", params={"format": "csv"})
+        assert csv.text.splitlines()[0].replace('"', "") == "strategy,draw,issue,outcome,client_utility"
+        parquet = c.get(f"/api/jobs/{jid}/results", params={"format": "parquet"})
+        table = pq.read_table(io.BytesIO(parquet.content))
+        assert table.num_rows == 40 * 5 * 4
+        assert c.get(f"/api/jobs/{jid}/figures/scores").text.startswith("<svg")
+        assert jid in [j["id"] for j in c.get("/api/jobs").json()]
+        assert c.post("/api/jobs", json={"scenario": "ec-emissions-1994"}).status_code == 422
+        assert c.post("/api/jobs", json={"scenario": "afghanistan-2025", "draws": 10**9}).status_code == 422
+
+
+def test_cancel_a_running_job(server: Server) -> None:
+    with server.client() as c:
+        jid = c.post("/api/jobs", json={"scenario": "afghanistan-2025", "draws": 20000}).json()["id"]
+        assert c.post(f"/api/jobs/{jid}/cancel").status_code == 200
+        job = wait_job(c, jid)
+        assert job["status"] == "cancelled"
+        assert c.get(f"/api/jobs/{jid}/results").status_code == 409
+
+
+def test_guards_host_origin_size(server: Server) -> None:
+    with server.client() as c:
+        assert c.get("/api/health", headers={"host": "evil.example"}).status_code == 403
+        r = c.post("/api/scenarios/afghanistan-2025/forecast", json={}, headers={"origin": "http://evil.example"})
+        assert r.status_code == 403 and "error" in r.json()
+        big = c.post("/api/scenarios", files={"file": ("big.yaml", b"x" * (5 * 1024 * 1024), "text/plain")})
+        assert big.status_code == 413 and "limit" in big.json()["error"]
+        page = c.get("/")
+        assert page.status_code == 200 and "default-src 'self'" in page.headers["content-security-policy"]
+        assert '<script src="/static/app.js"' in page.text
+
+
+def test_token_is_checked_on_every_request(tmp_path: Path) -> None:
+    with running_server(tmp_path, token="s3cret") as srv, srv.client() as c:
+        assert c.get("/api/health").status_code == 401
+        assert c.get("/openapi.json").status_code == 401
+        assert c.get("/api/health", headers={"authorization": "Bearer wrong"}).status_code == 401
+        assert c.get("/api/health", headers={"authorization": "Bearer s3cret"}).status_code == 200
+        first = c.get("/", params={"token": "s3cret"})
+        assert first.status_code == 200 and "realpolitik_token" in first.headers["set-cookie"]
+        assert c.get("/api/scenarios").status_code == 200  # the cookie now carries the token
+
+
+def test_restart_keeps_results_and_marks_interrupted_jobs(tmp_path: Path) -> None:
+    with running_server(tmp_path) as srv, srv.client() as c:
+        jid = c.post("/api/jobs", json={"scenario": "afghanistan-2025", "draws": 20}).json()["id"]
+        assert wait_job(c, jid)["status"] == "done"
+    stale = tmp_path / "jobs" / ("0" * 32)
+    stale.mkdir(parents=True)
+    record = {
+        "id": "0" * 32,
+        "kind": "lab",
+        "scenario": "afghanistan-2025",
+        "status": "running",
+        "progress": {"done": 1, "total": 20},
+        "message": "",
+        "created": "2025-01-01T00:00:00+00:00",
+        "updated": "2025-01-01T00:00:00+00:00",
+        "request": {},
+    }
+    (stale / "job.json").write_text(json.dumps(record))
+    with running_server(tmp_path) as srv, srv.client() as c:
+        assert c.get(f"/api/jobs/{jid}").json()["status"] == "done"
+        assert c.get(f"/api/jobs/{jid}/results").json()["draws"] == 20
+        assert c.get(f"/api/jobs/{'0' * 32}").json()["status"] == "interrupted"
