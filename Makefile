@@ -22,6 +22,8 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 
 demo: $(STAMP_RUN)
 	$(BIN)/realpolitik demo
+	$(BIN)/realpolitik brief afghanistan-2025 --out out/brief-afghanistan-2025
+	@echo "The brief is at out/brief-afghanistan-2025/brief.html (open it in a browser; it works offline)."
 
 test: $(STAMP_DEV)
 	$(BIN)/python -m pytest

@@ -1,7 +1,7 @@
 """Peak memory of a lab run as draws grow: shards stream to Parquet, so it should stay flat.
 
-Run: ``.venv/bin/python benchmarks/lab_memory.py`` — prints draws, wall seconds and peak RSS (MiB) of a
-fresh process per size.
+Run: ``.venv/bin/python benchmarks/lab_memory.py [MODEL [DRAWS ...]]`` (default: bdm 10000 50000 100000) —
+prints draws, wall seconds and peak RSS (MiB) of a fresh process per size.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ print(json.dumps({"draws": draws, "wall_s": wall, "peak_rss_mib": rss}))
 
 def main() -> None:
     model = sys.argv[1] if len(sys.argv) > 1 else "bdm"
-    for draws in (10_000, 50_000, 100_000):
+    sizes = [int(x) for x in sys.argv[2:]] or [10_000, 50_000, 100_000]
+    for draws in sizes:
         with tempfile.TemporaryDirectory() as out:
             proc = subprocess.run([sys.executable, "-c", CHILD, str(draws), out, model], capture_output=True, text=True)
             if proc.returncode != 0:
@@ -43,7 +44,8 @@ def main() -> None:
             runs = draws * 5
             print(
                 f"{model}\tdraws={draws}\truns/s={runs / row['wall_s']:.0f}\twall={row['wall_s']:.2f}s\t"
-                f"peak_rss={row['peak_rss_mib']:.0f} MiB"
+                f"peak_rss={row['peak_rss_mib']:.0f} MiB",
+                flush=True,
             )
 
 

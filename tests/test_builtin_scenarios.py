@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from realpolitik.scenario import Estimate, Scenario, builtin_names, load, load_scenario
+from realpolitik.scenario import Estimate, Scenario, builtin_names, dump, load, load_scenario
 
 AFGHANISTAN = "afghanistan-2025"
 EC = "ec-emissions-1994"
@@ -152,7 +152,7 @@ def test_afghanistan_every_number_is_an_honest_estimate(afg: Scenario) -> None:
 
 
 def test_afghanistan_channels(afg: Scenario) -> None:
-    assert afg.channels.default <= 0.3
+    assert afg.channels.default.value <= 0.3
     links = {frozenset(ln.between): ln.strength.value for ln in afg.channels.links}
     assert links[frozenset({"pakistan", "taliban_kandahar"})] <= 0.3
     assert links[frozenset({"pakistan", "china"})] >= 0.8
@@ -241,3 +241,14 @@ def test_ec_emissions_equals_the_replications_csv(ec: Scenario) -> None:
         ]
     assert len(published) == 10
     assert ec_rows(ec) == [(n, pytest.approx(c), pytest.approx(x), pytest.approx(s)) for n, c, x, s in published]
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+@pytest.mark.parametrize("name", [AFGHANISTAN, EC])
+def test_native_formats_round_trip_exactly(name: str, fmt: str, tmp_path: Path) -> None:
+    """Writing a built-in scenario as YAML or JSON and reading it back gives the same scenario, field for field."""
+    original = load_scenario(name)
+    path = tmp_path / f"again.{fmt}"
+    path.write_text(dump(original, fmt), encoding="utf-8")
+    again = load_scenario(path)
+    assert again.model_dump() == original.model_dump()

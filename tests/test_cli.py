@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -173,3 +174,73 @@ def test_forecast_bdm_scholz_json_matches_example_log(shared_data: Path) -> None
         moved = {actor: x for actor, _, _, _, _, x in logged}
         for actor, x in current.items():
             assert x == pytest.approx(moved.get(actor, previous[actor]), abs=1e-9), (r, actor)
+
+
+def test_brief_writes_the_report_and_prints_its_path(tmp_path: Path) -> None:
+    out = tmp_path / "ec"
+    code, output = run(
+        "brief", "ec-emissions-1994", "--draws", "4", "--model", "compromise", "--sensitivity-n", "0", "--out", str(out)
+    )
+    assert code == 0, output
+    html = out / "brief.html"
+    assert html.is_file() and "<html" in html.read_text()
+    assert output.strip().splitlines()[-1] == f"brief: {html}"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["command"] == "brief" and manifest["parameters"]["draws"] == 4
+
+
+def test_brief_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    code, output = run("brief", str(tmp_path / "missing.yaml"), "--out", str(tmp_path / "b"))
+    assert code == 2
+    assert len(output.strip().splitlines()) == 1 and output.startswith(f"{tmp_path / 'missing.yaml'}:")
+    code, output = run("brief", "ec-emissions-1994", "--events", str(tmp_path / "nope.duckdb"))
+    assert code == 2 and output == f"{tmp_path / 'nope.duckdb'}: no such event workspace\n"
+    code, output = run("brief", "ec-emissions-1994", "--model", "nope", "--out", str(tmp_path / "c"))
+    assert code == 2 and len(output.strip().splitlines()) == 1 and "unknown model" in output
+    assert not (tmp_path / "b").exists() and not (tmp_path / "c").exists()
+
+
+def test_serve_on_a_public_address_needs_a_token() -> None:
+    result = runner.invoke(app, ["serve", "--host", "0.0.0.0"], env={"REALPOLITIK_TOKEN": None})
+    assert result.exit_code == 2
+    assert result.output == "binding to 0.0.0.0 needs a token: pass --token or set REALPOLITIK_TOKEN\n"
+
+
+def test_brief_pdf_through_headless_chromium(tmp_path: Path) -> None:
+    import shutil
+
+    if not any(shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")):
+        pytest.skip("Chromium is not installed")
+    out = tmp_path / "ec"
+    code, output = run(
+        "brief",
+        "ec-emissions-1994",
+        "--draws",
+        "3",
+        "--model",
+        "compromise",
+        "--sensitivity-n",
+        "0",
+        "--out",
+        str(out),
+        "--pdf",
+    )
+    assert code == 0, output
+    pdf = out / "brief.pdf"
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000
+    assert output.strip().splitlines()[-1] == f"pdf: {pdf}"
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary file left
+
+
+@pytest.mark.reference
+def test_forecast_json_keeps_actors_with_the_same_name_apart(shared_data: Path) -> None:
+    """The litigation case names eleven different people "Attorney": every row must appear in the JSON."""
+    path = shared_data / "bargaining" / "cases" / "Litigation_Case_Study.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        names = [row[0] for row in csv.reader(fh)][1:]
+    names = [n for n in names if n]
+    result = CliRunner().invoke(app, ["forecast", str(path), "--model", "compromise", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    keys = list(json.loads(result.output)["issues"][0]["rounds"][0]["positions"])
+    assert len(keys) == len(names) == 46
+    assert keys[names.index("Attorney")] == "Attorney" and "Attorney (2)" in keys

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -21,7 +22,7 @@ def toy(tmp_path: Path) -> Path:
     return path
 
 
-def lab_json(toy: Path, out: Path, *extra: str) -> dict:
+def lab_json(toy: Path, out: Path, *extra: str) -> dict[str, Any]:
     result = runner.invoke(
         app,
         [
@@ -47,7 +48,7 @@ def lab_json(toy: Path, out: Path, *extra: str) -> dict:
         ],
     )
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data: dict[str, Any] = json.loads(result.output)
     data.pop("out")
     return data
 
@@ -117,3 +118,130 @@ def test_sensitivity_json(toy: Path) -> None:
     # through any other uncertain input, so c's capability must carry a clearly positive total index
     st = data["outcomes"]["outcome.x"]["actor.c.capability"]["ST"]
     assert st > 0.3
+
+
+def builtin_lab(out: Path, *extra: str) -> tuple[int, str]:
+    result = runner.invoke(
+        app,
+        [
+            "lab",
+            "afghanistan-2025",
+            "--client",
+            "pakistan",
+            "--draws",
+            "200",
+            "--shard-size",
+            "100",
+            "--rng",
+            "4",
+            "--out",
+            str(out),
+            *extra,
+        ],
+    )
+    return result.exit_code, result.output
+
+
+def test_builtin_lab_on_two_worker_processes_is_identical_to_local(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    def shards(out: Path):  # type: ignore[no-untyped-def]
+        return pq.read_table(out / "shards").sort_by([("strategy", "ascending"), ("draw", "ascending")])
+
+    code, local = builtin_lab(tmp_path / "local", "--format", "json")
+    assert code == 0, local
+    code, pooled = builtin_lab(tmp_path / "pool", "--format", "json", "--workers", "2")
+    assert code == 0, pooled
+    a, b = json.loads(local), json.loads(pooled)
+    assert a.pop("out") != b.pop("out")
+    assert a == b
+    assert len(a["strategies"]) == 5 and a["model"] == "bdm"
+    assert shards(tmp_path / "local").equals(shards(tmp_path / "pool"))
+
+
+def test_lab_table_shows_bracketed_text(toy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """rich markup must not eat '[best]', the target or the run's bracketed model/draws/seed."""
+    from rich.console import Console
+
+    import realpolitik.cli as cli
+
+    monkeypatch.setattr(cli, "out", Console(highlight=False, soft_wrap=False, width=250))
+    result = runner.invoke(
+        app,
+        [
+            "lab",
+            str(toy),
+            "--model",
+            "compromise",
+            "--client",
+            "a",
+            "--draws",
+            "50",
+            "--rng",
+            "2",
+            "--target",
+            "x>=50",
+            "--out",
+            str(tmp_path / "t"),
+            "--discover",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "P[best]" in result.output
+    assert "P[x>=50] (95% CI)" in result.output
+    assert "[model: compromise, 50 draws, seed 2]" in result.output
+    assert "Outcome per issue: mean [5%–95%]" in result.output
+
+
+def sensitivity_json(method: str, n: int) -> dict[str, Any]:
+    result = runner.invoke(
+        app,
+        [
+            "sensitivity",
+            "afghanistan-2025",
+            "--method",
+            method,
+            "--client",
+            "pakistan",
+            "--n",
+            str(n),
+            "--rng",
+            "3",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data: dict[str, Any] = json.loads(result.output)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("method", "n", "keys"),
+    [("sobol", 8, ("S1", "S1_conf", "ST", "ST_conf")), ("morris", 4, ("mu", "mu_star", "sigma", "mu_star_conf"))],
+)
+def test_sensitivity_on_the_builtin_scenario(method: str, n: int, keys: tuple[str, ...]) -> None:
+    """Structure of a small run: one entry per uncertain input and outcome, finite indices, a non-empty top list.
+
+    Sobol (Saltelli, no second order) makes N·(k + 2) runs; Morris makes r·(k + 1) for r trajectories.
+    """
+    import math
+
+    from realpolitik.lab.sampling import uncertain_inputs
+    from realpolitik.scenario.load import load_scenario
+
+    s = load_scenario("afghanistan-2025")
+    k = len(uncertain_inputs(s))
+    data = sensitivity_json(method, n)
+    assert data["method"] == method and data["model"] == "bdm" and data["seed"] == 3
+    assert data["n_evaluations"] == (n * (k + 2) if method == "sobol" else n * (k + 1))
+    assert set(data["outcomes"]) == {f"outcome.{i.id}" for i in s.issues} | {"client_utility"}
+    for per_input in data["outcomes"].values():
+        assert len(per_input) == k
+        for values in per_input.values():
+            assert set(values) == set(keys)
+            assert all(math.isfinite(v) for v in values.values())
+    key = "ST" if method == "sobol" else "mu_star"
+    drivers = sorted(data["outcomes"]["outcome.ttp_action"].items(), key=lambda kv: -abs(kv[1][key]))
+    top = [name for name, v in drivers[:8] if abs(v[key]) > 0]
+    assert top, "no input moves the TTP-action outcome at all"

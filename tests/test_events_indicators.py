@@ -111,6 +111,49 @@ def test_acceptance_pak_afg_matches_hand_count(shared_data: Path, nov2020: Path)
 
 
 @pytest.mark.reference
+def test_weekly_pak_afg_matches_csv_count(shared_data: Path, nov2020: Path) -> None:
+    """--freq week: periods start on the Monday (ISO week) of SQLDATE; counted with the csv module."""
+    expected: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for day in DAYS:
+        with open(shared_data / "events/gdelt" / f"{day}.csv", newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                d = dt.datetime.strptime(row["Day"], "%Y%m%d").date()
+                e = expected[str(d - dt.timedelta(days=d.weekday()))]
+                e["total"] += 1
+                if {row["Actor_1_Country_ABBR"], row["Actor_2_Country_ABBR"]} == {"PAK", "AFG"}:
+                    e["n"] += 1
+                    e[f"q{row['Quad_Class']}"] += 1
+                    e["goldstein_sum"] += float(row["Goldstein_Scale"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "dyads",
+            "--workspace",
+            str(nov2020),
+            "--actors",
+            "PAK,AFG",
+            "--freq",
+            "week",
+            "--format",
+            "json",
+            "--all-columns",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    assert [r["period"][:10] for r in rows] == sorted(expected) == ["2020-11-09"]
+    r, e = rows[0], expected["2020-11-09"]
+    assert (r["n"], r["total"]) == (e["n"], e["total"])
+    assert (r["verbal_coop"], r["material_coop"], r["verbal_conflict"], r["material_conflict"]) == (
+        e["q1"],
+        e["q2"],
+        e["q3"],
+        e["q4"],
+    )
+    assert r["goldstein_sum"] == pytest.approx(e["goldstein_sum"], abs=1e-9)
+
+
+@pytest.mark.reference
 def test_reliability_filter_on_real_rows(shared_data: Path, nov2020: Path) -> None:
     expected = 0
     for day in DAYS:

@@ -194,8 +194,8 @@ import sys, time
 from pathlib import Path
 from realpolitik.events import ingest, store
 real = ingest._insert_canonical
-def slow(con, spec, file_id):
-    real(con, spec, file_id)
+def slow(*args, **kwargs):
+    real(*args, **kwargs)
     print("IN-TRANSACTION", flush=True)
     time.sleep(60)
 ingest._insert_canonical = slow

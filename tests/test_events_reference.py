@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,10 @@ CASES = [
     ("gdelt/gdeltpyr/mentionssamp.csv", "gdelt2_mentions", 1635),
     ("icews/events.2018.sample.tab", "icews", 3705),
     ("acled/acled_old_deletion_dummy.csv", "acled", 9000),
+    ("acled/acled_old_dummy.csv", "acled", 326),
+    ("gdelt/20201114.csv", "gdelt2", 2601),
+    ("gdelt/20201115.csv", "gdelt2", 3929),
+    ("icews/icews_sample.csv", "icews_csv", 4993),
 ]
 
 
@@ -58,4 +63,30 @@ def test_mentions_fill_confidence(shared_data: Path, tmp_path: Path) -> None:
     ingest.ingest_file(con, shared_data / "events/gdelt/gdeltpyr/mentionssamp.csv")
     n = con.execute("SELECT count(*), count(DISTINCT event_id) FROM mention_confidence").fetchone()
     assert n is not None and n[0] == n[1] > 0
+    con.close()
+
+
+@pytest.mark.reference
+def test_icews_csv_gets_its_leading_zeros_back(shared_data: Path, tmp_path: Path) -> None:
+    """icews_sample.csv wrote CAMEO codes as numbers ('40'); the same events in the Dataverse .tab keep '040'.
+    Canonical codes must equal the .tab's (read with the csv module), native codes stay as the file wrote them."""
+    ev = shared_data / "events/icews"
+    with open(ev / "events.2018.sample.tab", newline="", encoding="utf-8") as fh:
+        tab = {r["Event ID"]: r["CAMEO Code"] for r in csv.DictReader(fh, delimiter="\t")}
+    with open(ev / "icews_sample.csv", newline="", encoding="utf-8") as fh:
+        raw = {r["event_id"]: r["cameo_code"] for r in csv.DictReader(fh)}
+    assert sum(1 for k in tab if raw[k] != tab[k]) > 1000  # the quirk is real
+    con = store.connect(tmp_path / "w.duckdb")
+    rep = ingest.ingest_file(con, ev / "icews_sample.csv")
+    assert (rep.format, rep.loaded, rep.rejected) == ("icews_csv", len(raw), 0)
+    got = dict(con.execute("SELECT event_id, event_code FROM events WHERE source = 'icews'").fetchall())
+    assert {k: got[k] for k in tab} == tab
+    assert all(len(c) in (3, 4) for c in got.values())
+    native = dict(con.execute("""SELECT "Event ID", "CAMEO Code" FROM native_icews""").fetchall())
+    assert native == raw
+    extra = con.execute("SELECT extra FROM native_icews WHERE \"Event ID\" = '32889836'").fetchone()
+    assert extra == ('{"year":"2018","yearmonth":"201806"}',)
+    # the same events again from the .tab are duplicates, not new rows
+    again = ingest.ingest_file(con, ev / "events.2018.sample.tab")
+    assert (again.loaded, again.duplicates) == (0, len(tab))
     con.close()

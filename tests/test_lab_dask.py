@@ -11,7 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from realpolitik.lab.executors import DaskExecutor
+from realpolitik.lab.experiment import Experiment, Target
 from realpolitik.lab.runner import run_experiment
+from realpolitik.scenario.load import load_scenario
 from tests.test_lab_runner import experiment
 
 distributed = pytest.importorskip("distributed")
@@ -59,3 +61,36 @@ def test_killed_worker_loses_and_doubles_nothing(tmp_path: Path, cluster: object
     got = table(tmp_path / "dask")
     assert got.num_rows == 4 * 3000
     assert got.equals(table(tmp_path / "local"))
+
+
+@pytest.fixture(scope="module")
+def builtin() -> Experiment:
+    """The built-in scenario, all its strategies, the BDM model: 200 draws in 2 shards of 100."""
+    s = load_scenario("afghanistan-2025")
+    return Experiment(
+        scenario=s,
+        strategies=tuple(x.id for x in s.strategies),
+        client="pakistan",
+        draws=200,
+        seed=7,
+        model="bdm",
+        targets=(Target.parse("ttp_action>=75"),),
+        shard_size=100,
+    )
+
+
+@pytest.fixture(scope="module")
+def builtin_local(builtin: Experiment, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("builtin") / "local"
+    run_experiment(builtin, out)
+    return out
+
+
+def test_builtin_scenario_on_a_cluster_is_bit_identical_to_local(
+    builtin: Experiment, builtin_local: Path, tmp_path: Path, cluster: object
+) -> None:
+    manifest = run_experiment(builtin, tmp_path / "dask", executor=DaskExecutor(cluster.scheduler_address))  # type: ignore[attr-defined]
+    assert manifest["status"] == "complete" and manifest["executor"] == "dask"
+    got, want = table(tmp_path / "dask"), table(builtin_local)
+    assert want.num_rows == len(builtin.strategies) * 200 * len(builtin.scenario.issues)
+    assert got.equals(want)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 import yaml
@@ -51,7 +53,7 @@ strategies:
 
 
 @pytest.fixture
-def setup() -> tuple:
+def setup() -> tuple[Any, ...]:
     s = build_scenario(yaml.safe_load(DOC), LineMap(), "toy")
     inputs = uncertain_inputs(s)
     unit = np.array([[0.0, 0.0], [1.0, 1.0]])  # two draws: every input at its low, then at its high
@@ -59,7 +61,7 @@ def setup() -> tuple:
     return s, sampled_arrays(s, inputs, values), change_values(s, inputs, values)
 
 
-def test_draws_set_uncertain_inputs(setup: tuple) -> None:
+def test_draws_set_uncertain_inputs(setup: tuple[Any, ...]) -> None:
     _, arrays, _ = setup
     assert arrays.capability[:, 2].tolist() == [1.0, 3.0]
     assert arrays.salience[0, :, 0].tolist() == [0.5, 1.0, 0.5]  # file scale 0-100 -> 0-1
@@ -67,13 +69,13 @@ def test_draws_set_uncertain_inputs(setup: tuple) -> None:
     assert arrays.channels[0, 0, 2] == 0.5 and arrays.channels[0, 2, 2] == 1.0
 
 
-def test_status_quo_strategy_changes_nothing(setup: tuple) -> None:
+def test_status_quo_strategy_changes_nothing(setup: tuple[Any, ...]) -> None:
     s, arrays, values = setup
     same = apply_strategy(arrays, s, "status_quo", values)
     assert np.array_equal(same.position, arrays.position) and np.array_equal(same.channels, arrays.channels)
 
 
-def test_channels_open_close_both_ways_and_uncertain_salience(setup: tuple) -> None:
+def test_channels_open_close_both_ways_and_uncertain_salience(setup: tuple[Any, ...]) -> None:
     s, arrays, values = setup
     out = apply_strategy(arrays, s, "talk", values)
     assert out.channels[:, 0, 2].tolist() == [1.0, 1.0] and out.channels[:, 2, 0].tolist() == [1.0, 1.0]
@@ -83,14 +85,14 @@ def test_channels_open_close_both_ways_and_uncertain_salience(setup: tuple) -> N
     assert arrays.salience[0, 0, 0] == 0.5  # the input arrays are not modified
 
 
-def test_position_clipped_to_scale_and_capability_scaled(setup: tuple) -> None:
+def test_position_clipped_to_scale_and_capability_scaled(setup: tuple[Any, ...]) -> None:
     s, arrays, values = setup
     out = apply_strategy(arrays, s, "push", values)
     assert out.position[:, 0, 0].tolist() == [100.0, 100.0]
     assert out.capability[:, 1].tolist() == [1.5, 1.5]
 
 
-def test_coalition_aligns_on_weighted_mean(setup: tuple) -> None:
+def test_coalition_aligns_on_weighted_mean(setup: tuple[Any, ...]) -> None:
     s, arrays, values = setup
     out = apply_strategy(arrays, s, "bloc", values)
     # weights capability × salience: a 1 × 0.5, b 3 × 1.0 -> (0.5·10 + 3·90) / 3.5 = 275/3.5

@@ -12,12 +12,13 @@ import yaml
 from realpolitik.lab.experiment import Experiment, Target
 from realpolitik.lab.runner import ExperimentMismatchError, run_experiment, shard_path
 from realpolitik.lab.summary import summarise, wilson
+from realpolitik.scenario.model import Scenario
 from realpolitik.scenario.problems import LineMap
 from realpolitik.scenario.validate import build_scenario
 from tests.test_lab_interventions import DOC
 
 
-def scenario():  # type: ignore[no-untyped-def]
+def scenario() -> Scenario:
     return build_scenario(yaml.safe_load(DOC), LineMap(), "toy")
 
 

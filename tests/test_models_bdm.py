@@ -190,14 +190,29 @@ def test_vote_kernels_agree_with_naive_sums() -> None:
                     naive[b, i, j] = sum(w[b, k] * max(0.0, d[b, k, j] - d[b, k, i]) for k in range(A))
         np.testing.assert_allclose(bdm._support_sorted(x, w, delta), naive, atol=1e-12)
         np.testing.assert_allclose(bdm._support_direct(d, w), naive, atol=1e-12)
+        # many rows: the batch-last layout of the direct sum adds in the same order, so the bits agree
+        many = np.repeat(d, 8, axis=0)
+        np.testing.assert_array_equal(
+            bdm._support_direct(many, np.repeat(w, 8, axis=0))[::8], bdm._support_direct(d, w)
+        )
         active = rng.uniform(size=(3, A)) > 0.2
         v = d ** rng.uniform(0.5, 2, (3, A))[:, :, None]
         spread = bdm._spread(v, active)
+        voter = np.zeros((3, A, A))
         for b in range(3):
             act = np.flatnonzero(active[b])
             for k in range(A):
                 want = sum(abs(v[b, k, p] - v[b, k, q]) for p in act for q in act)
                 assert spread[b, k] == pytest.approx(want, rel=1e-12, abs=1e-12)
+            for i in range(A):
+                for j in range(A):
+                    voter[b, i, j] = sum(w[b, k] * max(0.0, v[b, k, j] - v[b, k, i]) for k in range(A))
+            # Scholz's all-triples normaliser, as the model gets it: twice the sum of the vote sums
+            on = active[b][:, None] & active[b][None, :]
+            assert 2 * voter[b][on].sum() == pytest.approx((w[b] * spread[b]).sum(), rel=1e-12, abs=1e-12)
+        # voters with distance^r utilities: prefix sums over voters sorted by position
+        np.testing.assert_allclose(bdm._support_prefix(x, v, w), voter, atol=1e-12)
+        np.testing.assert_allclose(bdm._support_direct(v, w), voter, atol=1e-12)
 
 
 def _naive_scholz(x0: list[float], c: list[float], s: list[float], rounds: int) -> list[list[float]]:
@@ -473,6 +488,14 @@ def test_capitulation_option() -> None:
     e_ij, e_ji = on.details["eu"][0, 0, i, 0], on.details["other_eu"][0, 0, i, 0]
     assert e_ji > 0 > e_ij and -e_ij > e_ji
     assert on.positions[0, 1, i, 0] == x[on.details["partner"][0, 0, i, 0]]
+
+
+def test_without_details_the_positions_are_the_same() -> None:
+    for preset in ("bdm", "bdm-scholz"):
+        full = bdm.run(ec_arrays(), rounds=10, preset=preset)
+        lean = bdm.run(ec_arrays(), rounds=10, preset=preset, record_details=False)
+        np.testing.assert_array_equal(lean.positions, full.positions)
+        assert set(lean.details) == {"move_kinds"}
 
 
 def test_zero_rounds_and_details_shapes() -> None:

@@ -302,10 +302,40 @@ def test_legacy_cop21_round_one_matches_compare_file(shared_data: Path) -> None:
     assert len(ref_pairs & our_pairs) >= 120
 
 
+# Files under decide/ that are not Decide inputs, and why (tests/test_formats_shared_data.py checks each of these
+# is rejected or not taken for a scenario, so nothing is skipped silently).
+NOT_DECIDE_INPUTS = {
+    "legacy/CoP21.compare.csv": "the legacy program's exchange list on legacy/CoP21.csv: an output",
+    "legacy/important.csv": "one row of exchange-model results followed by empty rows: an output",
+    "legacy/CoP21.xlsx": "the spreadsheet that legacy/CoP21.csv was exported from",
+    "input/copenhagen_with_errors.csv": "deliberately broken (rejected at lines 86-87, test_formats_decide.py)",
+}
+DECIDE_INPUTS = (
+    "input/cop21.csv",
+    "input/copenhagen.csv",
+    "input/sample_data.txt",
+    "legacy/CoP21.csv",
+    "legacy/data.csv",
+    "legacy/data_short.csv",
+    "legacy/kopenhagen.csv",
+    "legacy/verkiezing_2012.csv",
+)
+
+
 @pytest.mark.reference
-@pytest.mark.parametrize("name", ["cop21.csv", "copenhagen.csv", "sample_data.txt"])
+def test_every_decide_file_is_an_input_or_excluded_with_a_reason(shared_data: Path) -> None:
+    """A new file under decide/ must be added to one list or the other, so no input escapes the next test."""
+    folder = _decide_dir(shared_data)
+    found = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    assert found == set(DECIDE_INPUTS) | set(NOT_DECIDE_INPUTS)
+
+
+@pytest.mark.reference
+@pytest.mark.parametrize("name", DECIDE_INPUTS)
 def test_runs_on_every_decide_input(shared_data: Path, name: str) -> None:
-    arrays = _load(_decide_dir(shared_data) / "input" / name)
+    """Every Decide input under decide/input/ and decide/legacy/: finite, in range, both parties gain, and the
+    exchanges of the 10th round are worth less than those of the first (positions converge)."""
+    arrays = _load(_decide_dir(shared_data) / name)
     for variant in ("equal-gain", "random-rate"):
         t = exchange.run(arrays, rounds=10, variant=variant, rng=0)
         assert np.all(np.isfinite(t.positions)) and np.all(np.isfinite(t.forecast))
@@ -318,3 +348,57 @@ def test_runs_on_every_decide_input(shared_data: Path, name: str) -> None:
         first = ex["gain_i"][ex["round"] == 1].sum()
         last = ex["gain_i"][ex["round"] == 10].sum()
         assert last < first
+
+
+VARYING_POWER = """\
+#O;three actors, two issues;;;;
+#A;China;China;;;
+#A;USA;USA;;;
+#A;LDC;LDC;;;
+#P;legal;legal form;;;
+#M;legal;0;none;;
+#M;legal;100;binding;;
+#P;ld;loss and damage;;;
+#M;ld;0;none;;
+#M;ld;100;all;;
+#D;China;legal;20;0.9;1
+#D;China;ld;80;0.2;1
+#D;USA;legal;90;0.3;1
+#D;USA;ld;10;0.8;0.5
+#D;LDC;legal;60;0.5;0.4
+#D;LDC;ld;50;0.5;0.4
+"""
+
+
+def test_decide_per_issue_powers_reach_the_model_from_the_file(tmp_path: Path) -> None:
+    """USA's power is 1 on legal and 0.5 on ld, so its capability is the mean 0.75 and the file keeps the powers
+    in metadata; the spec's scenario options hand them to the model, which then runs exactly as with Decide's
+    powers given as an array (``decide_power``). With USA's capability doubled, its powers double (1 → 2 and
+    0.5 → 1), as a capability change in the lab should."""
+    from dataclasses import replace
+
+    from realpolitik.scenario import load
+
+    path = tmp_path / "varying.csv"
+    path.write_text(VARYING_POWER)
+    scenario = load(str(path)).scenario
+    arrays = from_scenario(scenario)
+    options = get_model("exchange").options_for(scenario.metadata)
+    assert options == {"issue_power": {"USA": {"legal": 1.0, "ld": 0.5}}}
+    assert exchange.options_from_metadata({"decide": {}}) == {} == exchange.options_from_metadata({})
+    expected = exchange.run(arrays, rounds=3, power=exchange.decide_power(scenario))
+    t = get_model("exchange")(arrays, rounds=3, **options)
+    assert t.details["exchanges"]["step"].size > 0  # they do trade, so the powers matter
+    np.testing.assert_array_equal(t.positions, expected.positions)
+    assert t.options["power"] == "Decide per-issue"
+    assert not np.allclose(exchange.run(arrays, rounds=3).positions, t.positions)  # the mean alone is not the same
+
+    usa = arrays.actor_ids.index("USA")
+    doubled = replace(arrays, capability=arrays.capability * np.where(np.arange(3) == usa, 2.0, 1.0))
+    by_hand = exchange.decide_power(scenario)
+    by_hand[usa] *= 2.0
+    np.testing.assert_allclose(
+        exchange.run(doubled, rounds=3, **options).positions, exchange.run(arrays, rounds=3, power=by_hand).positions
+    )
+    with pytest.raises(ValueError, match="not both"):
+        exchange.run(arrays, power=by_hand, **options)

@@ -8,6 +8,7 @@ precision. The logs are read in place from the shared reference data (skipped wh
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -55,11 +56,17 @@ def mismatches(traj: Any, names: list[str], dims: list[str], ref: Path) -> list[
 
 
 def run_csv(shared_data: Path, stem: str) -> tuple[Any, list[str], list[str]]:
+    """One run on the 0-1 scale KTAB prints from (``100 * x`` with ``%5.1f``), with the file's own options.
+
+    ``smp.simulate`` is used rather than ``smp.run`` so that the printed strings are those of the very doubles KTAB
+    formats; ``run`` maps back to the issue's scale, where a value such as 0.2985 becomes 29.85 exactly, which
+    ``%.1f`` rounds the other way from KTAB's ``100 * 0.2985 = 29.849999...`` (the CLI test allows for that).
+    """
     scenario = load(shared_data / KTAB / f"{stem}.csv").scenario
     arrays = from_scenario(scenario)
-    traj = smp.run(arrays, **smp.options_from_metadata(scenario.metadata))
-    turns = int(traj.details["turns"][0])
-    run = {"positions": traj.positions[0, : turns + 1] / 100.0, "win_prob": traj.details["win_prob"][0, : turns + 1]}
+    options = smp.parse_options(get_model("smp").options_for(scenario.metadata), arrays.actor_ids)
+    sal = arrays.salience[0] * arrays.present
+    run = smp.simulate(arrays.normalised_position()[0], sal, arrays.capability[0], options, 100)
     return run, list(arrays.actor_names), [i.name for i in scenario.issues]
 
 
@@ -177,6 +184,100 @@ def test_smp_example_first_turn_draws_come_from_ktab_stream(shared_data: Path) -
         cum = np.cumsum(log[0][k][1])
         lo = cum[picks[k] - 1] if picks[k] else 0.0
         assert lo - 5e-5 < u <= cum[picks[k]] + 5e-5
+
+
+def logged_option_orders(path: Path) -> list[dict[int, list[tuple[int, int]]]]:
+    """Per turn, per actor: the (initiator, receiver) pairs of its bargain list in the log's order."""
+    out = []
+    for block in path.read_text().split("Starting Model::run iteration")[1:]:
+        out.append(
+            {
+                int(k): [(int(i), int(j)) for i, j in re.findall(r"\[\d+,\s*(\d+):\s*(\d+)\]", body)]
+                for k, body in re.findall(r"Bargains involving actor\s+(\d+): (.*)", block)
+            }
+        )
+    return out
+
+
+def smp_example_turn_one(shared_data: Path, prng_discard: int) -> list[str]:
+    """Mismatches of the first turn when our own PRNG draws choose over KTAB's logged turn-1 option lists."""
+    ref = shared_data / KTAB / "ref-runs" / "20170530_ref-smpExample.txt"
+    orders = logged_option_orders(ref)
+
+    def option_order(turn: int, k: int, pairs: list[tuple[int, int]]) -> list[int]:
+        assert turn == 0  # the run is stopped after one turn
+        return [pairs.index(q) for q in orders[0][k]]
+
+    e = SMP_EXAMPLE
+    opts = smp.parse_options({**SMP_EXAMPLE_OPTIONS, "prng_discard": prng_discard, "option_order": option_order})
+    run = smp.simulate(np.array(e["pos"]) / 100, np.array(e["sal"]) / 100, np.array(e["cap"]), opts, 1)
+    positions, _ = parse_history(ref)
+    out = []
+    for a, name in enumerate(e["names"]):
+        for d, dim in enumerate(e["dims"]):
+            mine = [f"{100 * v:.1f}" for v in run["positions"][:, a, d]]
+            if mine != positions[f"{name}, {dim}"][:2]:
+                out.append(f"{name}, {dim}: ours {mine} KTAB {positions[f'{name}, {dim}'][:2]}")
+    return out
+
+
+@pytest.mark.reference
+def test_smp_example_first_turn_needs_three_discarded_draws_and_ktab_order(shared_data: Path) -> None:
+    """With ``prng_discard=3`` (smpc 2017's pre-run draws) and each actor's options in the log's (thread) order,
+    the model's own stochastic draws reproduce KTAB's first turn exactly; without the discarded draws they do not.
+
+    This is the cause of the unreplayed run's turn-1 divergence: both the offset in the stream and the order the
+    cumulative sum runs over matter; only the offset can be known from the inputs (see docs/models/smp.md).
+    """
+    assert smp_example_turn_one(shared_data, 3) == []
+    assert smp_example_turn_one(shared_data, 0) != []
+
+
+def test_seeded_file_discards_smpc_pre_run_draws() -> None:
+    """A KTAB file with a prngSeed ran under smpc, which drew 3 numbers before the first turn; unseeded: none."""
+    seeded = smp.options_from_metadata({"ktab": {"prng_seed": "03507583219545544127"}})
+    assert seeded["seed"] == 3507583219545544127 and seeded["prng_discard"] == 3
+    assert "prng_discard" not in smp.options_from_metadata({"ktab": {"prng_seed": "0"}})
+    a = random_arrays(5, 2, seed=4)
+    base = {"state_transitions": "Stochastic", "seed": 99}
+    t0, t3 = smp.run(a, **base), smp.run(a, **base, prng_discard=3)
+    assert t0.options["prng_discard"] == 0 and t3.options["prng_discard"] == 3
+    with pytest.raises(ValueError, match=">= 0"):
+        smp.parse_options({"prng_discard": -1})
+
+
+def test_rng_sets_the_ktab_seed_and_is_recorded() -> None:
+    """SPEC 7: ``rng`` (int, SeedSequence, Generator) fixes the KTAB seed when no ``seed`` is given; the seed used
+    is recorded and replays the run; an explicit ``seed`` (a file's own) takes precedence."""
+    a = random_arrays(6, 2, seed=5)
+    stoch = {"state_transitions": "Stochastic"}
+    t = get_model("smp")(a, rounds=10, rng=123, **stoch)
+    assert t.options["seed"] == 123 == t.details["seed"][0]
+    again = smp.run(a, rounds=10, seed=123, **stoch)
+    np.testing.assert_array_equal(t.positions, again.positions)
+    g1 = smp.run(a, rounds=10, rng=np.random.default_rng(7), **stoch)
+    g2 = smp.run(a, rounds=10, rng=np.random.default_rng(7), **stoch)
+    assert g1.options["seed"] == g2.options["seed"]
+    np.testing.assert_array_equal(g1.positions, g2.positions)
+    ss = smp.run(a, rounds=10, rng=np.random.SeedSequence(7), **stoch)
+    assert isinstance(ss.options["seed"], int)
+    assert smp.run(a, rounds=10, rng=5, seed=42, **stoch).options["seed"] == 42
+    det = smp.run(a, rounds=10, rng=5)  # deterministic: rng is accepted and changes nothing
+    np.testing.assert_array_equal(det.positions, smp.run(a, rounds=10).positions)
+    with pytest.raises(TypeError):
+        smp.run(a, rng="seven", **stoch)
+
+
+def test_positions_carry_no_round_off_of_the_scale_mapping() -> None:
+    """Bargains lie on KTAB's 4-decimal grid of the 0-1 scale, so on 0-100 they are exact multiples of 0.01 and
+    must come out as the nearest doubles to those decimals (not e.g. 0.448 * 100 = 44.800000000000004); inputs
+    come back unchanged."""
+    a = arrays_of([[30.0, 45.0], [44.8, 12.3], [61.7, 80.1], [15.0, 57.3]], [[0.6, 0.4]] * 4, [40, 25, 30, 35])
+    t = smp.run(a, rounds=10)
+    x = t.positions[0]
+    np.testing.assert_array_equal(x[0], a.position[0])
+    assert np.all(np.round(x * 100) / 100 == x)  # every value is the double nearest to some k/100
+    assert int(np.sum(x[1:] != x[0])) > 0  # and the run did move
 
 
 def test_smp_example_unreplayed_is_reproducible() -> None:
@@ -314,7 +415,10 @@ def test_registered_with_ktab_defaults() -> None:
     spec = get_model("smp")
     defaults = {o.name: o.default for o in spec.options}
     assert defaults["voting_rule"] == "Proportional" and defaults["bargn_model"] == "InitOnlyInterp"
-    assert spec.default_rounds == 100 and spec.multi_issue is False
+    assert defaults["rng"] is None and defaults["prng_discard"] == 0
+    # the issues are the dimensions of one space, so a backtest runs smp on each proposal's issues together
+    assert spec.default_rounds == 100 and spec.multi_issue is True
+    assert spec.scenario_options is smp.options_from_metadata
 
 
 def test_ktab_prng_is_mt19937_64_with_its_scrambler() -> None:
@@ -325,3 +429,129 @@ def test_ktab_prng_is_mt19937_64_with_its_scrambler() -> None:
     rng = KtabPRNG(1)
     assert 0.0 <= rng.uniform() <= 1.0
     assert KtabPRNG(7).prob_sel([0.0, 1.0]) == 1
+
+
+# --------------------------------------------------------------------------- through the command line
+
+
+def ktab_log_histories(path: Path) -> tuple[dict[str, list[list[float]]], dict[str, list[float]]]:
+    """The log's "History of actor positions over time" (actor -> one list per dimension, in the log's order)
+    and "History of actors' winning probabilities" (actor -> list), read from the text alone."""
+    text = path.read_text()
+    _, _, rest = text.partition("History of actor positions over time:")
+    block, _, probs_block = rest.partition("History of actors' winning probabilities:")
+    positions: dict[str, list[list[float]]] = {}
+    for line in block.strip().splitlines():
+        label, _, values = line.partition(":")
+        actor, _, _dim = label.rpartition(",")
+        positions.setdefault(actor.strip(), []).append([float(v) for v in values.split()])
+    probs: dict[str, list[float]] = {}
+    for line in probs_block.strip().splitlines():
+        if ", prob :" not in line:
+            break
+        actor, _, values = line.partition(", prob :")
+        probs[actor.strip()] = [float(v) for v in values.split()]
+    return positions, probs
+
+
+@pytest.mark.reference
+@pytest.mark.parametrize("stem", ["SOE-Pol-Comp", "dummyData_3Dim"])
+def test_cli_json_gives_ktab_positions_and_probabilities(shared_data: Path, stem: str) -> None:
+    """``realpolitik forecast FILE --model smp --format json`` carries KTAB's reference trajectory: every actor's
+    position on every dimension and its winning probability, each turn, to the log's printed precision.
+
+    Positions are printed ``%5.1f`` on 0-100, so the true value lies within half a unit (0.05) of the printed one
+    (an exact tie such as 29.85 may print either way); probabilities are printed ``%.4f`` and must print the same.
+    """
+    from typer.testing import CliRunner
+
+    from realpolitik.cli import app
+
+    result = CliRunner().invoke(app, ["forecast", str(shared_data / KTAB / f"{stem}.csv"), "--model", "smp",
+                                      "--format", "json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    ref_pos, ref_prob = ktab_log_histories(shared_data / KTAB / "ref-runs" / f"20170530_ref-{stem}.txt")
+    issues = data["issues"]
+    assert data["model"] == "smp" and len(issues) == len(next(iter(ref_pos.values())))
+    states = len(next(iter(ref_prob.values())))
+    bad = []
+    for d, issue in enumerate(issues):
+        assert len(issue["rounds"]) == states
+        for actor, dims in ref_pos.items():
+            ours = [r["positions"][actor] for r in issue["rounds"]]
+            if not all(abs(x - y) <= 0.05 + 1e-9 for x, y in zip(ours, dims[d], strict=True)):
+                bad.append(f"{actor} on {issue['id']}: {ours} vs {dims[d]}")
+    for actor, probs in ref_prob.items():
+        for issue in issues:  # every issue's rounds carry the same per-actor probabilities
+            ours_p = [f"{r['win_prob'][actor]:.4f}" for r in issue["rounds"]]
+            if ours_p != [f"{p:.4f}" for p in probs]:
+                bad.append(f"{actor} prob: {ours_p} vs {probs}")
+    assert bad == []
+
+
+def test_cli_options_are_checked_applied_and_recorded(tmp_path: Path) -> None:
+    """``--option KEY=VALUE`` is parsed (numbers, bools, strings), checked against the model's options (unknown
+    name or choice: one line, exit 2) and recorded in the manifest next to the options a file carries."""
+    from typer.testing import CliRunner
+
+    from realpolitik.cli import app
+
+    a = random_arrays(5, 2, seed=8)
+    scenario = {
+        "id": "five",
+        "title": "five actors",
+        "issues": [{"id": "x", "name": "x", "scale": {"low": 0, "high": 100}},
+                   {"id": "y", "name": "y", "scale": {"low": 0, "high": 100}}],
+        "actors": [{"id": f"a{k}", "name": f"a{k}", "capability": {"value": float(a.capability[0, k])}}
+                   for k in range(5)],
+        "stances": [{"actor": f"a{k}", "issue": iss, "position": {"value": float(a.position[0, k, i])},
+                     "salience": {"value": float(a.salience[0, k, i])}}
+                    for k in range(5) for i, iss in enumerate(("x", "y"))],
+        "metadata": {"ktab": {"prng_seed": "77"}},
+    }  # fmt: skip
+    path = tmp_path / "five.json"
+    path.write_text(json.dumps(scenario))
+    runner = CliRunner()
+    base = ["forecast", str(path), "--model", "smp", "--format", "json"]
+
+    r = runner.invoke(app, [*base, "--option", "no_such=1"])
+    assert r.exit_code == 2 and "unknown option 'no_such'" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = runner.invoke(app, [*base, "--option", "pce_model=PCE"])
+    assert r.exit_code == 2 and "choose one of" in r.stderr
+    r = runner.invoke(app, [*base, "--option", "novalue"])
+    assert r.exit_code == 2 and "KEY=VALUE" in r.stderr
+
+    out = tmp_path / "run"
+    opts = ["--option", "state_transitions=Stochastic", "--option", "min_turns=3", "--out", str(out)]
+    r = runner.invoke(app, [*base, *opts])
+    assert r.exit_code == 0, r.output
+    params = json.loads((out / "manifest.json").read_text())["parameters"]
+    assert params["user_options"] == {"state_transitions": "Stochastic", "min_turns": 3}
+    assert params["scenario_options"] == {"seed": 77, "prng_discard": 3}  # the file's seed, smpc's offset
+    assert params["options"]["seed"] == 77 and params["options"]["min_turns"] == 3
+    direct = smp.run(from_scenario(load(path).scenario), state_transitions="Stochastic", min_turns=3, seed=77,
+                     prng_discard=3)  # fmt: skip
+    assert [r["positions"]["a0"] for r in json.loads(r.stdout)["issues"][0]["rounds"]] == list(
+        direct.positions[0, :, 0, 0]
+    )
+    r = runner.invoke(app, [*base, "--option", "seed=5", "--option", "state_transitions=Stochastic", "--out",
+                            str(out)])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    params = json.loads((out / "manifest.json").read_text())["parameters"]
+    assert params["options"]["seed"] == 5 and params["scenario_options"] == {"prng_discard": 3}
+
+
+def test_option_values_are_parsed_as_what_they_look_like() -> None:
+    from realpolitik.models.base import parse_option_value
+
+    assert [parse_option_value(v) for v in ("3", "0.5", "true", "False", "none", "Prop", "[1, 2]")] == [
+        3, 0.5, True, False, None, "Prop", [1, 2],
+    ]  # fmt: skip
+    spec = get_model("smp")
+    assert spec.parse_option_texts(["min_delta_ratio=0.05", "voting_rule=Cubic"]) == {
+        "min_delta_ratio": 0.05,
+        "voting_rule": "Cubic",
+    }
+    assert spec.options_for({"ktab": {"prng_seed": "9"}}, {"seed": 4}) == {"seed": 4, "prng_discard": 3}
+    assert get_model("compromise").options_for({"ktab": {"prng_seed": "9"}}) == {}

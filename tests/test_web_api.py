@@ -159,3 +159,101 @@ def test_restart_keeps_results_and_marks_interrupted_jobs(tmp_path: Path) -> Non
         assert c.get(f"/api/jobs/{jid}").json()["status"] == "done"
         assert c.get(f"/api/jobs/{jid}/results").json()["draws"] == 20
         assert c.get(f"/api/jobs/{'0' * 32}").json()["status"] == "interrupted"
+
+
+def test_forecast_seed_reaches_stochastic_models(server: Server) -> None:
+    """Same seed, same numbers; the seed is echoed; different seeds move exchange-random (else it is ignored)."""
+    url = "/api/scenarios/afghanistan-2025/forecast"
+    with server.client() as c:
+
+        def run(seed: int) -> dict[str, float]:
+            r = c.post(url, json={"models": ["exchange-random", "compromise"], "seed": seed})
+            assert r.status_code == 200, r.text
+            assert r.json()["seed"] == seed
+            out = {m["model"]: m["forecast"] for m in r.json()["results"]}
+            return {f"{m}.{i}": v for m, fc in out.items() for i, v in fc.items()}
+
+        first = run(1)
+        assert run(1) == first
+        others = [run(s) for s in (2, 3, 4)]
+        assert any(o != first for o in others)
+        # the deterministic model ignores the seed
+        assert {o["compromise.ttp_action"] for o in [first, *others]} == {first["compromise.ttp_action"]}
+        assert c.post(url, json={"seed": -1}).status_code == 422
+
+
+GDELT_DAY = "events/gdelt/20201114.csv"
+
+
+def gdelt_hand_count(path: Path, a: str, b: str) -> dict[str, object]:
+    """Count one GDELT 2.0 extract with the csv module, no DuckDB: rows whose two country codes are {a, b}
+    (``Actor_1_Country_ABBR`` / ``Actor_2_Country_ABBR``, as documented in shared/data/README.md), by quad class
+    and by direction, and every row of the file (the period's volume)."""
+    import csv
+
+    count: dict[str, object] = {"total": 0, "n": 0, "q": {"1": 0, "2": 0, "3": 0, "4": 0}, "a_to_b": 0, "b_to_a": 0}
+    q = count["q"]
+    assert isinstance(q, dict)
+    with open(path, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            count["total"] = int(str(count["total"])) + 1
+            pair = (row["Actor_1_Country_ABBR"], row["Actor_2_Country_ABBR"])
+            if set(pair) != {a, b}:
+                continue
+            count["n"] = int(str(count["n"])) + 1
+            q[row["Quad_Class"]] += 1
+            key = "a_to_b" if pair == (a, b) else "b_to_a"
+            count[key] = int(str(count[key])) + 1
+    return count
+
+
+@pytest.mark.reference
+def test_event_endpoints_read_the_servers_workspace(shared_data: Path, tmp_path: Path, server: Server) -> None:
+    from realpolitik.events import actors, ingest, store
+
+    with server.client() as c:  # the module's server has no workspace: a clear JSON refusal
+        r = c.get("/api/events/dyads", params={"actors": "PAK,AFG"})
+        assert r.status_code == 409 and "--workspace" in r.json()["error"]
+        assert c.get("/api/events/alerts").status_code == 409
+    src = shared_data / GDELT_DAY
+    expected = gdelt_hand_count(src, "PAK", "AFG")
+    workspace = tmp_path / "events.duckdb"
+    with running_server(tmp_path / "web", workspace=workspace) as srv, srv.client() as c:
+        r = c.get("/api/events/dyads", params={"actors": "PAK,AFG"})
+        assert r.status_code == 404 and "does not exist" in r.json()["error"]
+        con = store.connect(workspace)  # ingested while the server runs: it opens the file per request
+        try:
+            assert ingest.ingest_file(con, src).status == "loaded"
+            actors.install(con)
+        finally:
+            con.close()
+        r = c.get("/api/events/dyads", params={"actors": "PAK,AFG", "freq": "week"})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["freq"] == "week" and body["workspace"] == "events.duckdb"
+        (row,) = body["rows"]  # one day of data: one week, one undirected dyad
+        assert row["period"] == "2020-11-09"  # the Monday of the ISO week holding 14 November 2020
+        q = expected["q"]
+        assert isinstance(q, dict)
+        assert row["n"] == expected["n"] and row["total"] == expected["total"]
+        assert (row["verbal_coop"], row["material_coop"], row["verbal_conflict"], row["material_conflict"]) == (
+            q["1"],
+            q["2"],
+            q["3"],
+            q["4"],
+        )
+        assert row["net_coop"] == pytest.approx((q["1"] + q["2"] - q["3"] - q["4"]) / int(str(expected["n"])))
+        directed = c.get("/api/events/dyads", params={"actors": "PAK,AFG", "freq": "month", "directed": "true"})
+        by_dir = {(x["actor_a"], x["actor_b"]): x["n"] for x in directed.json()["rows"]}
+        assert by_dir == {("PAK", "AFG"): expected["a_to_b"], ("AFG", "PAK"): expected["b_to_a"]}
+        alerts = c.get("/api/events/alerts", params={"actors": "PAK,AFG", "freq": "day", "metric": "n"})
+        assert alerts.status_code == 200, alerts.text
+        a = alerts.json()
+        assert a["series"] == [
+            {"source": "gdelt", "actor_a": "PAK", "actor_b": "AFG", "periods": 1, "events": expected["n"]}
+        ]
+        assert a["alerts"] == []  # one value cannot hold a change point; 2014-15 GDELT breaks are outside the day
+        bad = c.get("/api/events/dyads", params={"actors": "PAK,ZZZZ"})
+        assert bad.status_code == 422 and "unknown actor" in bad.json()["error"]
+        assert c.get("/api/events/dyads", params={"actors": "PAK;DROP"}).status_code == 422
+        assert c.get("/api/events/dyads", params={"actors": "PAK,AFG", "freq": "hour"}).status_code == 422

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
+
+from realpolitik.web.app import TOKEN_ENV, is_loopback, serve
 
 SERVER = """
 import sys
@@ -24,7 +27,8 @@ from pathlib import Path
 import uvicorn
 from realpolitik.web import create_app
 token = sys.argv[3] or None
-app = create_app(None, token, data_dir=Path(sys.argv[2]))
+workspace = Path(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[4] else None
+app = create_app(workspace, token, data_dir=Path(sys.argv[2]))
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 """
 
@@ -46,12 +50,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(data_dir: Path, token: str = "") -> Iterator[Server]:
-    """Start ``create_app`` under uvicorn on a free loopback port; wait (bounded) until it answers; stop it."""
+def running_server(data_dir: Path, token: str = "", workspace: Path | None = None) -> Iterator[Server]:
+    """Start ``create_app`` under uvicorn on a free loopback port; wait (bounded) until it answers; stop it.
+
+    ``workspace`` is the event workspace the server reads (as ``realpolitik serve --workspace``)."""
     port = free_port()
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(port), str(data_dir), token],
+        [sys.executable, "-c", SERVER, str(port), str(data_dir), token, str(workspace or "")],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -96,3 +102,32 @@ def test_server_starts_and_stops(tmp_path: Path) -> None:
     with running_server(tmp_path) as server:
         assert httpx.get(server.url + "/api/health", timeout=5).json()["status"] == "ok"
     assert server.process.returncode is not None
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),  # all of 127.0.0.0/8 is loopback (RFC 1122)
+        ("::1", True),
+        ("localhost", True),
+        ("0.0.0.0", False),  # every interface
+        ("::", False),
+        ("192.168.1.20", False),
+        ("10.0.0.1", False),
+        ("example.org", False),
+        ("localhost.example.org", False),
+        ("", False),
+    ],
+)
+def test_is_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+def test_serve_refuses_a_public_host_without_a_token(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The refusal comes before uvicorn starts: the call returns at once with the reason, nothing is bound."""
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    for host in ("0.0.0.0", "192.168.1.20", "::"):
+        with pytest.raises(ValueError, match=f"binding to {host} needs a token"):
+            serve(host=host, port=free_port(), data_dir=tmp_path)
+    assert not any(tmp_path.iterdir())  # no app was built

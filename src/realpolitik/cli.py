@@ -114,10 +114,38 @@ def scenarios() -> None:
 
 
 @app.command()
-def models() -> None:
-    """List the forecast models with their references."""
-    for name, spec in available_models().items():
+def models(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also list assumptions and options.")] = False,
+    format: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.table,
+) -> None:
+    """List the forecast models with their references (and, with -v, their assumptions and options)."""
+    specs = available_models()
+    if format is OutputFormat.json:
+        doc = {
+            name: {
+                "title": spec.title,
+                "reference": spec.reference,
+                "reference_test": spec.reference_test,
+                "assumptions": list(spec.assumptions),
+                "options": [
+                    {"name": o.name, "default": repr(o.default), "choices": o.choices and list(map(str, o.choices))}
+                    for o in spec.options
+                ],
+                "stochastic": spec.stochastic,
+                "multi_issue": spec.multi_issue,
+            }
+            for name, spec in specs.items()
+        }
+        print(json.dumps(doc, indent=2))
+        return
+    for name, spec in specs.items():
         print(f"{name}\t{spec.title}\n\treference: {spec.reference}\n\treference test: {spec.reference_test}")
+        if verbose:
+            for a in spec.assumptions:
+                print(f"\tassumes: {a}")
+            for o in spec.options:
+                choices = f" (one of {', '.join(map(str, o.choices))})" if o.choices else ""
+                print(f"\toption {o.name} = {o.default!r}{choices}")
 
 
 @app.command()
@@ -178,8 +206,15 @@ def forecast(
     rng: Annotated[
         int, typer.Option("--rng", help="Seed for stochastic models such as exchange-random (recorded).")
     ] = 0,
+    option: Annotated[
+        list[str] | None,
+        typer.Option("--option", help="Model option KEY=VALUE (repeatable; see `realpolitik models`)."),
+    ] = None,
 ) -> None:
-    """Forecast each issue with one model; JSON gives every round's positions, median and mean."""
+    """Forecast each issue with one model; JSON gives every round's positions, median and mean.
+
+    Options the scenario file carries for the model (e.g. KTAB's logged parameters and seed) apply first;
+    ``--option`` overrides them."""
     loaded = load(scenario, format=input_format)
     s = loaded.scenario
     try:
@@ -194,7 +229,19 @@ def forecast(
                 f"unknown issue(s): {', '.join(unknown)} (known: {', '.join(x.id for x in s.issues)})", file=sys.stderr
             )
             raise typer.Exit(2)
-    traj = spec(from_scenario(s), rounds=rounds, rng=rng)
+    try:
+        user_options = spec.parse_option_texts(option or [])
+    except ValueError as exc:
+        print(f"--option: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    applied = spec.options_for(s.metadata, user_options)
+    try:
+        traj = spec(from_scenario(s), rounds=rounds, rng=rng, **applied)
+    except (TypeError, ValueError) as exc:
+        if not user_options:
+            raise
+        print(f"--option: {exc}", file=sys.stderr)  # a value of the right name but the wrong kind
+        raise typer.Exit(2) from None
     data = traj.to_json_dict(issues=issue)
     if format is OutputFormat.json:
         print(json.dumps(data, indent=2))
@@ -215,6 +262,8 @@ def forecast(
                     "issues": issue,
                     "rng": rng if spec.stochastic else None,
                     "options": dict(traj.options),
+                    "scenario_options": {k: v for k, v in applied.items() if k not in user_options},
+                    "user_options": user_options,
                 },
             ),
         )
@@ -332,6 +381,9 @@ def lab(
     discover: Annotated[
         bool, typer.Option("--discover", help="PRIM: input ranges where each strategy misses its targets.")
     ] = False,
+    box_inputs: Annotated[
+        int, typer.Option("--box-inputs", min=1, help="--discover: most inputs a PRIM box may restrict.")
+    ] = 4,
 ) -> None:
     """Compare strategies over seeded Monte Carlo draws: outcomes, target probabilities, utility, regret."""
     from .console import print_lab
@@ -400,12 +452,8 @@ def lab(
             raise typer.Exit(2)
         result["discovery"] = {}
         for strat in experiment.strategies:
-            boxes, chosen_box = run_discovery(out_path, experiment, strat)
-            result["discovery"][strat] = {
-                "share_failing": boxes[0].density,
-                "chosen_box": chosen_box.to_json_dict(),
-                "trajectory": [b.to_json_dict() for b in boxes],
-            }
+            found = run_discovery(out_path, experiment, strat, max_dims=box_inputs)
+            result["discovery"][strat] = found.to_json_dict()
     write_json(out_path / "summary.json", result)
     if format is OutputFormat.json:
         print(json.dumps(result, indent=2))
@@ -474,12 +522,157 @@ def sensitivity(
         print_sensitivity(out, result, chosen, chosen_model, top)
 
 
+def _chromium() -> str | None:
+    import shutil
+
+    for name in (os.environ.get("REALPOLITIK_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
+        if name and (found := shutil.which(name)):
+            return found
+    return None
+
+
+def _print_pdf(html: Path, pdf: Path) -> str | None:
+    """Print ``html`` to ``pdf`` with headless Chromium (written atomically); return a problem, or None."""
+    import subprocess
+    import tempfile
+
+    exe = _chromium()
+    if exe is None:
+        return "--pdf: Chromium was not found (install it or set REALPOLITIK_CHROMIUM); the HTML brief is complete"
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{pdf.name}.", suffix=".tmp", dir=pdf.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        with tempfile.TemporaryDirectory(prefix="realpolitik-chromium-") as profile:
+            proc = subprocess.run(
+                [
+                    exe,
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--no-pdf-header-footer",
+                    f"--user-data-dir={profile}",
+                    f"--print-to-pdf={tmp}",
+                    html.resolve().as_uri(),
+                ],
+                capture_output=True,
+                timeout=120,
+            )
+        if proc.returncode != 0 or tmp.stat().st_size == 0:
+            return f"--pdf: Chromium exited with status {proc.returncode}; the HTML brief is complete"
+        os.replace(tmp, pdf)
+        return None
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"--pdf: {type(exc).__name__}: {exc}; the HTML brief is complete"
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@app.command()
+@user_errors
+def brief(
+    scenario: ScenarioArg,
+    events: Annotated[
+        Path | None, typer.Option("--events", help="Event workspace (DuckDB) for the evidence section.")
+    ] = None,
+    draws: Annotated[int, typer.Option(min=1, help="Monte Carlo draws for forecast bands and the lab.")] = 200,
+    rng: Annotated[int, typer.Option("--rng", help="Seed of every random step (recorded in the manifest).")] = 0,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (default: out/brief-SCENARIO-ID).")
+    ] = None,
+    model: Annotated[
+        list[str] | None, typer.Option("--model", "-m", help="Forecast model (repeatable; default: all).")
+    ] = None,
+    target: Annotated[list[str] | None, typer.Option(help="ISSUE>=X or ISSUE<=X (default: the scenario's).")] = None,
+    sensitivity_n: Annotated[
+        int, typer.Option("--sensitivity-n", min=0, help="Morris trajectories for the drivers (0 skips).")
+    ] = 10,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also print brief.pdf with headless Chromium.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+) -> None:
+    """Build the brief: one offline HTML report with figures, a Markdown summary, data.json and a manifest."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from .brief import BriefError, build_brief
+
+    loaded = load(scenario)
+    if events is not None and not events.is_file():
+        print(f"{events}: no such event workspace", file=sys.stderr)
+        raise typer.Exit(2)
+    target_dir = out_dir or Path("out") / f"brief-{loaded.scenario.id}"
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("brief: {task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet or not err.is_terminal,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("loading", total=None)
+        try:
+            result = build_brief(
+                loaded,
+                out_dir=target_dir,
+                draws=draws,
+                rng=rng,
+                events_workspace=events,
+                models=model or None,
+                targets=target or None,
+                sensitivity_n=sensitivity_n,
+                progress=lambda phase: bar.update(task, description=phase),
+            )
+        except BriefError as exc:
+            print(str(exc), file=sys.stderr)
+            raise typer.Exit(2) from None
+    print(f"brief: {result.html}")
+    if pdf:
+        problem = _print_pdf(result.html, result.out_dir / "brief.pdf")
+        if problem:
+            print(problem, file=sys.stderr)
+            raise typer.Exit(1)
+        print(f"pdf: {result.out_dir / 'brief.pdf'}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind; beyond loopback a token is required.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    workspace: Annotated[
+        Path | None,
+        typer.Option("--workspace", "-w", help="Event workspace (DuckDB); uploads and jobs go beside it."),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option("--token", envvar="REALPOLITIK_TOKEN", show_envvar=True, help="Token required on every request."),
+    ] = None,
+) -> None:
+    """The dashboard and REST API (OpenAPI at /docs); loopback only unless a token is given."""
+    from .web import serve as run_server
+    from .web.app import is_loopback
+
+    token = token or None
+    if not is_loopback(host) and not token:
+        print(f"binding to {host} needs a token: pass --token or set REALPOLITIK_TOKEN", file=sys.stderr)
+        raise typer.Exit(2)
+    if workspace is not None and not workspace.is_file():
+        print(f"{workspace}: no event workspace yet; event endpoints answer 404 until it exists", file=sys.stderr)
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
+    print(f"serving on {url}" + ("?token=..." if token else ""), file=sys.stderr)
+    try:
+        run_server(host=host, port=port, workspace=workspace, token=token)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        raise typer.Exit(2) from None
+
+
 def _mount_subcommands() -> None:
     try:
         from .events.cli import app as events_app
+        from .events.cli import check_command
     except ImportError:  # the event monitor is optional until its module lands
         return
     app.add_typer(events_app, name="events", help="Event data: ingest, dyad indicators, alerts.")
+    app.command(name="check")(check_command)
 
 
 _mount_subcommands()

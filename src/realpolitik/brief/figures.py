@@ -65,6 +65,41 @@ def render(fig: Figure) -> tuple[str, bytes]:
     return svg, png.getvalue()
 
 
+def label_offsets(
+    labels: Sequence[tuple[str, float, float]],
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+    *,
+    size: tuple[float, float] = (330.0, 190.0),
+    char: float = 3.9,
+    line: float = 9.0,
+) -> list[tuple[float, float]]:
+    """Offsets (points) for marker labels so that their boxes do not overlap: a greedy upward nudge.
+
+    Each label starts 4 points up and right of its marker; a label whose box would cross one already placed moves
+    up one line at a time (at most eight). ``size`` is the panel's approximate size in points, enough for an
+    estimate of where text lands; it is not a layout engine.
+    """
+    (x0, x1), (y0, y1) = xlim, ylim
+    wx, wy = (x1 - x0) or 1.0, (y1 - y0) or 1.0
+    placed: list[tuple[float, float, float, float]] = []
+    out: list[tuple[float, float]] = [(0.0, 0.0)] * len(labels)
+    order = sorted(range(len(labels)), key=lambda k: (labels[k][2], labels[k][1]))
+    for k in order:
+        text, x, y = labels[k]
+        px, py = (x - x0) / wx * size[0] + 4, (y - y0) / wy * size[1]
+        w = char * len(text)
+        dy = 4.0
+        for _ in range(8):
+            box = (px, py + dy, px + w, py + dy + line)
+            if not any(b[0] < box[2] and box[0] < b[2] and b[1] < box[3] and box[1] < b[3] for b in placed):
+                break
+            dy += line
+        placed.append((px, py + dy, px + w, py + dy + line))
+        out[k] = (4.0, dy)
+    return out
+
+
 def actor_map(scenario: Scenario) -> Figure:
     """Per issue: position (x, with its range) × capability (y), marker area ∝ salience; status quo dashed."""
     fig, axes = _figure(len(scenario.issues))
@@ -84,8 +119,23 @@ def actor_map(scenario: Scenario) -> Figure:
             ax.errorbar(x, y, xerr=xerr, fmt="none", ecolor=colour, alpha=0.5, lw=1)
             ax.scatter([x], [y], s=30 + 400 * st.salience.value / scale, color=colour, alpha=0.75, edgecolors="white")
             labels.setdefault((x, y), []).append(actor.id)
-        for (x, y), ids in labels.items():  # actors at the same point share one label instead of overprinting
-            ax.annotate(", ".join(ids), (x, y), xytext=(4, 4), textcoords="offset points", fontsize=7)
+        ys = [y for _, y in labels] or [0.0]
+        ylo, yhi = min(ys), max(ys)
+        offsets = label_offsets(
+            [(", ".join(ids), x, y) for (x, y), ids in labels.items()],
+            (issue.scale.low, issue.scale.high),
+            (ylo - 0.1 * (yhi - ylo or 1), yhi + 0.1 * (yhi - ylo or 1)),
+        )
+        # actors at the same point share one label; labels that would overprint are nudged apart vertically
+        for ((x, y), ids), (dx, dy) in zip(labels.items(), offsets, strict=True):
+            ax.annotate(
+                ", ".join(ids),
+                (x, y),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                fontsize=7,
+                arrowprops={"arrowstyle": "-", "color": "grey", "lw": 0.5} if dy != 4 else None,
+            )
         if issue.status_quo is not None:
             ax.axvline(issue.status_quo.value, color="grey", ls="--", lw=1, label="status quo")
             ax.legend(loc="upper right", fontsize=7, frameon=False)
@@ -137,7 +187,7 @@ def channel_network(scenario: Scenario) -> Figure:
     ax.set_ylim(-1.35, 1.35)
     ax.set_aspect("equal")
     ax.axis("off")
-    default = scenario.channels.default
+    default = scenario.channels.default.value
     ax.set_title(f"Channels listed in the scenario (line width ∝ strength; unlisted pairs: {default:g})", loc="left")
     return fig
 

@@ -48,6 +48,20 @@ def _cite(ids: list[str] | None) -> Markup:
     return Markup(f'<span class="src">[{links}]</span>')
 
 
+def signed(v: float | None) -> str:
+    return "–" if v is None or v != v else f"{v:+.2f}"
+
+
+def outside_band(f: ModelForecast, k: int, issue_id: str) -> bool:
+    """Whether the point forecast (central inputs) lies outside the model's own 5–95% band over input draws."""
+    if issue_id not in f.band or f.error:
+        return False
+    x = float(f.trajectory.forecast[0, k])
+    lo, _, hi = f.band[issue_id]
+    tol = 1e-9 * max(1.0, abs(lo), abs(hi))
+    return x < lo - tol or x > hi + tol
+
+
 def _index(data: BriefData, issue: Issue) -> int:
     return [i.id for i in data.scenario.issues].index(issue.id)
 
@@ -82,7 +96,13 @@ def command_line(data: BriefData) -> str:
 
 def render_html(data: BriefData, figs: dict[str, Rendered | None], paths: list[tuple[str, Rendered]]) -> str:
     env = Environment(loader=PackageLoader("realpolitik.brief", "templates"), autoescape=select_autoescape(["j2"]))
-    env.globals.update(est=fmt_estimate, cite=_cite, safe_url=safe_url, num=lambda v: "–" if v is None else f"{v:.2f}")
+    env.globals.update(
+        est=fmt_estimate,
+        cite=_cite,
+        safe_url=safe_url,
+        num=lambda v: "–" if v is None or v != v else f"{v:.2f}",
+        signed=signed,
+    )
     s = data.scenario
 
     def fc(f: ModelForecast, issue: Issue) -> str:
@@ -91,13 +111,22 @@ def render_html(data: BriefData, figs: dict[str, Rendered | None], paths: list[t
         if issue.id in f.band:
             lo, _, hi = f.band[issue.id]
             text += f" [{lo:.1f}–{hi:.1f}]"
+        if outside_band(f, i, issue.id):
+            text += " †"
         return text
 
     def anchor(f: ModelForecast, issue: Issue) -> str:
         return nearest_anchor(issue, float(f.trajectory.forecast[0, _index(data, issue)])) or "–"
 
+    outside = [
+        f"{f.name} on {issue.name}"
+        for f in data.forecasts
+        for k, issue in enumerate(s.issues)
+        if outside_band(f, k, issue.id)
+    ]
     lab = data.lab
     context: dict[str, Any] = {
+        "outside": outside,
         "s": s,
         "version": __version__,
         "versions": package_versions(),
@@ -152,8 +181,16 @@ def render_markdown(data: BriefData) -> str:
             cell = f"{float(f.trajectory.forecast[0, k]):.1f}"
             if issue.id in f.band:
                 cell += f" [{f.band[issue.id][0]:.1f}–{f.band[issue.id][2]:.1f}]"
+            if outside_band(f, k, issue.id):
+                cell += " †"
             cells.append(cell)
         lines.append(f"| {f.name} | " + " | ".join(cells) + " |")
+    if any(outside_band(f, k, i.id) for f in data.forecasts for k, i in enumerate(s.issues)):
+        lines += [
+            "",
+            "† The point forecast uses the inputs' central values; the band is the spread over input draws, so a "
+            "point forecast can fall outside its own band.",
+        ]
     lines += ["", "## Strategy comparison", ""]
     lab = data.lab
     if lab is None:
@@ -192,6 +229,24 @@ def render_markdown(data: BriefData) -> str:
             + (f" from {ev['first']} to {ev['last']}." if "first" in ev else ".")
         )
         lines += [f"- {n}" for n in ev["notes"]]
+        if ev.get("trends"):
+            lines += ["", f"Dyad trends among the scenario's actors (per {ev.get('freq', 'month')}):", ""]
+            lines += ["| dyad | source | periods | events | net coop. |", "|---|---|---:|---:|---:|"]
+            for t in ev["trends"]:
+                dyad = f"{', '.join(t['scenario_a'])} – {', '.join(t['scenario_b'])}"
+                lines.append(f"| {dyad} | {t['source']} | {t['periods']} | {t['events']} | {signed(t['net_coop'])} |")
+            alerts = ev.get("alerts") or []
+            lines += ["", f"{len(alerts)} alert(s) on these dyads."]
+            for a in alerts:
+                lines.append(
+                    f"- {a['actor_a']}–{a['actor_b']} ({a['source']}, {a['metric']}): {a['kind']} from {a['period']}"
+                )
+        check = ev.get("check")
+        if check:
+            lines += ["", f"Assumption check: {len(check['findings'])} finding(s). {check['caveat']}"]
+            if check["note"]:
+                lines.append(check["note"])
+            lines += [f"- [{f['kind']}] {f['message']}" for f in check["findings"]]
     lines += [
         "",
         "## Reproduce",

@@ -203,7 +203,7 @@ def _check(
             if ma is None or mb is None:
                 continue
             key = frozenset((a, b))
-            strength = listed.get(key, scenario.channels.default)
+            strength = listed.get(key, scenario.channels.default.value)
             is_listed = key in listed
             scen: dict[str, Any] = {"channel_strength": strength, "listed": is_listed}
             if ma == mb:

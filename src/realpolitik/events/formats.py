@@ -166,7 +166,7 @@ ACLED_OPTIONAL = ["data_id", "event_id_no_cnty", "iso3", "geo_precision"]
 CANONICAL_COLUMNS: list[tuple[str, str, str]] = [
     ("source", "VARCHAR", "dataset family: gdelt, icews or acled; with event_id the primary key"),
     ("event_id", "VARCHAR", "the source's own event id, verbatim (GLOBALEVENTID, Event ID, event_id_cnty)"),
-    ("format", "VARCHAR", "file format the row came from (gdelt2, gdelt1, gdelt1_reduced, icews, acled)"),
+    ("format", "VARCHAR", "file format the row came from (gdelt2, gdelt1, gdelt1_reduced, icews, icews_csv, acled)"),
     ("event_date", "DATE", "the day the event took place (not the day it was reported)"),
     ("date_added", "TIMESTAMP", "when the source published the row (GDELT DATEADDED), if given"),
     ("actor1_code", "VARCHAR", "raw actor code (CAMEO code for GDELT; NULL for ICEWS/ACLED)"),
@@ -452,6 +452,60 @@ _register(
         description="GDELT 2.0 mentions: 16 tab-separated fields, no header (YYYYMMDDHHMMSS.mentions.CSV[.zip])",
     )
 )
+
+
+def _icews_canonical(fmt: str, event_code: str) -> dict[str, str]:
+    return {
+        "source": "'icews'",
+        "format": f"'{fmt}'",
+        "event_id": _nz("Event ID"),
+        "event_date": "CAST(strptime(\"Event Date\", '%Y-%m-%d') AS DATE)",
+        "actor1_name": _nz("Source Name"),
+        "actor2_name": _nz("Target Name"),
+        "actor1_roles": _icews_roles("Source Sectors"),
+        "actor2_roles": _icews_roles("Target Sectors"),
+        "event_code": event_code,
+        "base_code": f"left({event_code}, 3)",
+        "root_code": f"left({event_code}, 2)",
+        "goldstein": 'TRY_CAST("Intensity" AS DOUBLE)',
+        "event_text": _nz("Event Text"),
+        "location": _nz("City"),
+        "location_country": _nz("Country"),
+        "admin1": _nz("Province"),
+        "latitude": 'TRY_CAST("Latitude" AS DOUBLE)',
+        "longitude": 'TRY_CAST("Longitude" AS DOUBLE)',
+        "source_url": _nz("Publisher"),
+    }
+
+
+_ICEWS_CHECKS = [
+    Check("Event ID", "digits", required=True),
+    Check("Event Date", "date:%Y-%m-%d", required=True),
+    Check("CAMEO Code", "digits", required=True),
+    Check("Intensity", "float"),
+    Check("Latitude", "float"),
+    Check("Longitude", "float"),
+]
+
+
+def _cameo_zero_restore_sql(col: str) -> str:
+    """SQL restoring the leading zero a CAMEO code lost when a file stored it as a number ('40' for '040').
+
+    ICEWS codes are three or four digits, so a two-digit value is always a base code 01x-09x that lost its zero;
+    a three-digit value that is not a CAMEO code but becomes one with a leading zero ('214' -> '0214') lost it
+    too. No CAMEO code is ambiguous under this rule (checked in the tests against the package's CAMEO table).
+    """
+    from .lookups import cameo
+
+    known = cameo.codes()
+    lost = sorted(
+        c[1:] for c in known if c.startswith("0") and len(c) in (3, 4) and (len(c) == 3 or c[1:] not in known)
+    )
+    items = ", ".join(f"'{c}'" for c in lost)
+    v = _nz(col)
+    return f"CASE WHEN {v} IN ({items}) THEN '0' || {v} ELSE {v} END"
+
+
 _register(
     FormatSpec(
         name="icews",
@@ -461,36 +515,27 @@ _register(
         header=True,
         null_tokens=("NA",),
         id_sql=_nz("Event ID"),
-        canonical={
-            "source": "'icews'",
-            "format": "'icews'",
-            "event_id": _nz("Event ID"),
-            "event_date": "CAST(strptime(\"Event Date\", '%Y-%m-%d') AS DATE)",
-            "actor1_name": _nz("Source Name"),
-            "actor2_name": _nz("Target Name"),
-            "actor1_roles": _icews_roles("Source Sectors"),
-            "actor2_roles": _icews_roles("Target Sectors"),
-            "event_code": _nz("CAMEO Code"),
-            "base_code": 'left(TRIM("CAMEO Code"), 3)',
-            "root_code": 'left(TRIM("CAMEO Code"), 2)',
-            "goldstein": 'TRY_CAST("Intensity" AS DOUBLE)',
-            "event_text": _nz("Event Text"),
-            "location": _nz("City"),
-            "location_country": _nz("Country"),
-            "admin1": _nz("Province"),
-            "latitude": 'TRY_CAST("Latitude" AS DOUBLE)',
-            "longitude": 'TRY_CAST("Longitude" AS DOUBLE)',
-            "source_url": _nz("Publisher"),
-        },
-        checks=[
-            Check("Event ID", "digits", required=True),
-            Check("Event Date", "date:%Y-%m-%d", required=True),
-            Check("CAMEO Code", "digits", required=True),
-            Check("Intensity", "float"),
-            Check("Latitude", "float"),
-            Check("Longitude", "float"),
-        ],
+        canonical=_icews_canonical("icews", _nz("CAMEO Code")),
+        checks=_ICEWS_CHECKS,
         description="ICEWS Dataverse yearly files (.tab/.tsv): 20 tab-separated fields with a header row",
+    )
+)
+_register(
+    FormatSpec(
+        name="icews_csv",
+        source="icews",
+        family="icews",
+        columns=ICEWS_COLUMNS,
+        delimiter=",",
+        header=True,
+        quote='"',
+        null_tokens=("NA",),
+        id_sql=_nz("Event ID"),
+        # Native "CAMEO Code" stays verbatim ('40'); the canonical code gets its leading zero back ('040').
+        canonical=_icews_canonical("icews_csv", _cameo_zero_restore_sql("CAMEO Code")),
+        checks=_ICEWS_CHECKS,
+        description="ICEWS rows as comma-separated CSV with lower-case snake_case names (event_id, cameo_code, ...; "
+        "the R icews package's layout, often with year/yearmonth added and CAMEO codes' leading zeros lost)",
     )
 )
 _register(
@@ -644,6 +689,11 @@ def _auto_mapping(header: list[str]) -> ColumnMapping | None:
         conf = next((h for h in header if _norm(h) == "confidence"), None)
         return ColumnMapping("gdelt2", cols, conf, origin="known layout: GDELT 2.0 renamed (Nov 2020 extracts)")
     normed = {_norm(h): h for h in header}
+    icews_norm = {_norm(c): c for c in ICEWS_COLUMNS}
+    if set(icews_norm) <= set(normed) and {"event_id", "cameo_code"} <= set(header):
+        # lower-case snake_case ICEWS (event_id, event_date, ..., cameo_code, intensity, ...)
+        cols = {normed[k]: v for k, v in icews_norm.items()}
+        return ColumnMapping("icews_csv", cols, origin="ICEWS snake_case header")
     if {"event id", "cameo code"} <= {h.lower() for h in header}:
         return ColumnMapping("icews", {h: h for h in header if h in ICEWS_COLUMNS}, origin="ICEWS header")
     if "eventidcnty" in normed and "actor1" in normed:

@@ -245,10 +245,18 @@ def _load(
     size: int,
     max_examples: int,
 ) -> FileReport:
+    """One transaction: parse the file once into a temporary table, then write rejects, native and canonical rows.
+
+    The file is read by a single ``read_csv`` whose projection already renames the columns to the native names
+    and computes each row's first failed check and its dedup key, so the 61 VARCHAR columns are materialised
+    once (``checked``) before the one copy that is kept (the native table); canonical rows are projected from the
+    native rows just written. Within-file de-duplication needs a window only when the file repeats a key.
+    """
     spec = det.spec
     family = spec.family
     ntab = native_table(family)
     header_lines = 1 if det.header is not None else 0
+    ncols_list = NATIVE_FAMILIES[family]
     con.execute("BEGIN TRANSACTION")
     try:
         row = con.execute("SELECT nextval('file_ids')").fetchone()
@@ -256,20 +264,15 @@ def _load(
         file_id = int(row[0])
         rej_t, rej_s = f"rej_err_{file_id}", f"rej_scan_{file_id}"
         reader, cols = _read_csv_sql(data_path, det, rej_t, rej_s)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE stage_raw AS SELECT * FROM {reader}")
-        native_sel, conf_sql = _native_select(det, cols)
+        native_sel, _ = _native_select(det, cols)
+        # the rowids of a freshly created table follow insertion order, i.e. the order of the file's parsed rows
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE stage AS SELECT "
-            "rowid - (SELECT min(rowid) FROM stage_raw) + 1 AS source_row, "
-            f"{native_sel}"
-            f"{', ' + conf_sql + ' AS _confidence' if conf_sql else ', CAST(NULL AS DOUBLE) AS _confidence'} "
-            "FROM stage_raw"
+            f"CREATE OR REPLACE TEMP TABLE checked AS SELECT *, {_check_sql(spec)} AS _problem, {spec.id_sql} AS _key "
+            f"FROM (SELECT {native_sel} FROM {reader})"
         )
-        con.execute("DROP TABLE stage_raw")
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE checked AS SELECT *, {_check_sql(spec)} AS _problem, "
-            f"{spec.id_sql} AS _key FROM stage"
-        )
+        # rowids of a table created inside a transaction start at a transaction-local offset: rebase them
+        base = _scalar(con, "SELECT min(rowid) FROM checked")
+        srow = f"(c.rowid - {base} + 1)"
         # --- rejects: parse errors from DuckDB's reader, value errors from the checks -------------------------
         con.execute(
             f"""INSERT INTO rejects
@@ -279,39 +282,42 @@ def _load(
         )
         parse_rejects = _scalar(con, f"SELECT count(DISTINCT line) FROM {rej_t}")
         delim = _sql_str(det.delimiter)
-        raw_cols = ", ".join(q(c) for c in NATIVE_FAMILIES[family])
+        raw_cols = ", ".join(q(c) for c in ncols_list)
         con.execute(
             f"""INSERT INTO rejects
                 WITH rl AS (SELECT line, row_number() OVER (ORDER BY line) AS j
                             FROM (SELECT DISTINCT line FROM {rej_t}))
                 SELECT {file_id},
-                       {header_lines} + c.source_row + (SELECT count(*) FROM rl WHERE rl.line - {header_lines} - rl.j
-                                                         < c.source_row),
+                       {header_lines} + {srow} + (SELECT count(*) FROM rl WHERE rl.line - {header_lines} - rl.j
+                                                   < {srow}),
                        split_part(c._problem, chr(9), 1),
                        CASE WHEN c._problem LIKE '%missing value' THEN 'MISSING VALUE' ELSE 'INVALID VALUE' END,
                        split_part(c._problem, chr(9), 2),
                        left(concat_ws({delim}, {raw_cols}), 2000)
                 FROM checked c WHERE c._problem IS NOT NULL"""
         )
-        value_rejects = _scalar(con, "SELECT count(*) FROM checked WHERE _problem IS NOT NULL")
-        parsed = _scalar(con, "SELECT count(*) FROM checked")
-        # --- new rows: first occurrence in the file, not already stored --------------------------------------
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE fresh AS
-                SELECT * FROM checked c
-                WHERE c._problem IS NULL
-                  AND NOT EXISTS (SELECT 1 FROM {ntab} n WHERE n.record_key = c._key)
-                QUALIFY row_number() OVER (PARTITION BY c._key ORDER BY c.source_row) = 1"""
-        )
-        ncols = ", ".join(q(c) for c in NATIVE_FAMILIES[family])
+        stats = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE _problem IS NOT NULL), "
+            "count(DISTINCT _key) FILTER (WHERE _problem IS NULL) FROM checked"
+        ).fetchone()
+        assert stats is not None
+        parsed, value_rejects, distinct_keys = (int(x or 0) for x in stats)
+        accepted = parsed - value_rejects
+        # --- new rows: first occurrence in the file (window only if the file repeats a key), not already stored
+        where = "c._problem IS NULL"
+        if _scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {ntab} LIMIT 1)"):
+            where += f" AND NOT EXISTS (SELECT 1 FROM {ntab} n WHERE n.record_key = c._key)"
+        if distinct_keys < accepted:
+            where += " AND c.rowid IN (SELECT min(rowid) FROM checked WHERE _problem IS NULL GROUP BY _key)"
+        ncols = ", ".join(q(c) for c in ncols_list)
         con.execute(
             f"INSERT INTO {ntab} (record_key, file_id, source_row, {ncols}, extra) "
-            f"SELECT _key, {file_id}, source_row, {ncols}, extra FROM fresh"
+            f"SELECT c._key, {file_id}, {srow}, {ncols}, c.extra FROM checked c WHERE {where}"
         )
-        loaded = _scalar(con, "SELECT count(*) FROM fresh")
+        con.execute("DROP TABLE checked")
+        loaded = _scalar(con, f"SELECT count(*) FROM {ntab} WHERE file_id = {file_id}")
         if spec.canonical:
-            _insert_canonical(con, spec, file_id)
-        accepted = parsed - value_rejects
+            _insert_canonical(con, spec, file_id, det)
         duplicates = accepted - loaded
         rejected = parse_rejects + value_rejects
         reasons = {
@@ -348,7 +354,7 @@ def _load(
                 json.dumps(reasons),
             ],
         )
-        for t in ("stage", "checked", "fresh", rej_t, rej_s):
+        for t in (rej_t, rej_s):
             con.execute(f"DROP TABLE IF EXISTS {t}")
         con.execute("COMMIT")
     except duckdb.Error as exc:
@@ -367,20 +373,29 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def _insert_canonical(con: duckdb.DuckDBPyConnection, spec: FormatSpec, file_id: int) -> None:
-    """Project the new native rows onto the canonical schema and append them to ``event_store``."""
+def _insert_canonical(
+    con: duckdb.DuckDBPyConnection, spec: FormatSpec, file_id: int, det: Detected | None = None
+) -> None:
+    """Project the file's new native rows (read back from the native table) onto the canonical schema and append
+    them to ``event_store``."""
     exprs: list[str] = []
     joins: list[str] = []
     country_sql = COUNTRY_NAME_SQL.get(spec.name, {})
+    conf = det.mapping.confidence_column if det is not None and det.mapping else None
+    family_cols = set(NATIVE_FAMILIES[spec.family])
     for i, (name, typ, _) in enumerate(CANONICAL_COLUMNS):
         if name == "file_id":
             exprs.append(str(file_id))
         elif name == "source_row":
             exprs.append("f.source_row")
         elif name == "event_id" and name not in spec.canonical:
-            exprs.append("f._key")
+            exprs.append("f.record_key")
         elif name == "confidence":
-            exprs.append("f._confidence")
+            if conf and conf not in family_cols:  # an unmapped header column: kept in ``extra``
+                path = '$."' + conf.replace("\\", "\\\\").replace('"', '\\"') + '"'
+                exprs.append(f"TRY_CAST(json_extract_string(f.extra, {_sql_str(path)}) AS DOUBLE)")
+            else:
+                exprs.append("CAST(NULL AS DOUBLE)")
         elif name in country_sql:
             alias = f"k{i}"
             joins.append(
@@ -392,7 +407,10 @@ def _insert_canonical(con: duckdb.DuckDBPyConnection, spec: FormatSpec, file_id:
             exprs.append(f"CAST({spec.canonical[name]} AS {typ})")
         else:
             exprs.append(f"CAST(NULL AS {typ})")
-    con.execute(f"INSERT INTO event_store SELECT {', '.join(exprs)} FROM fresh f {' '.join(joins)}")
+    con.execute(
+        f"INSERT INTO event_store SELECT {', '.join(exprs)} FROM {native_table(spec.family)} f {' '.join(joins)} "
+        f"WHERE f.file_id = {file_id}"
+    )
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:

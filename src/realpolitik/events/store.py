@@ -22,7 +22,8 @@ from pathlib import Path
 import duckdb
 
 from .formats import ACLED_OPTIONAL, CANONICAL_COLUMNS, FORMATS, q
-from .lookups import cameo
+from .lookups import cameo, icews
+from .lookups.plover import plover_category
 
 SCHEMA_VERSION = "1"
 
@@ -85,10 +86,16 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 def _load_lookups(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "CREATE OR REPLACE TABLE cameo_codes (code VARCHAR, label VARCHAR, root_code VARCHAR, goldstein DOUBLE, "
-        "quad_class TINYINT, plover VARCHAR)"
+        "quad_class TINYINT, plover VARCHAR, icews_intensity DOUBLE)"
     )
-    rows = [(c.code, c.label, c.root, c.goldstein, c.quad_class, c.plover) for c in cameo.codes().values()]
-    con.executemany("INSERT INTO cameo_codes VALUES (?, ?, ?, ?, ?, ?)", rows)
+    ints = icews.intensities()
+    table = cameo.codes()
+    rows: list[tuple[str, str | None, str, float | None, int, str | None, float | None]] = [
+        (c.code, c.label, c.root, c.goldstein, c.quad_class, c.plover, ints.get(c.code)) for c in table.values()
+    ]
+    for code in sorted(set(ints) - set(table)):  # ICEWS codes outside GDELT's table (1213)
+        rows.append((code, None, code[:2], None, cameo.quad_class(code[:2]), plover_category(code), ints[code]))
+    con.executemany("INSERT INTO cameo_codes VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     con.execute("CREATE OR REPLACE TABLE countries (iso3 VARCHAR, name VARCHAR, name_key VARCHAR)")
     con.executemany("INSERT INTO countries VALUES (?, ?, ?)", country_rows())
 
@@ -121,6 +128,7 @@ def _create_views(con: duckdb.DuckDBPyConnection) -> None:
                    m.max_confidence AS max_confidence,
                    c.label AS event_label,
                    c.goldstein AS goldstein_cameo,
+                   c.icews_intensity AS intensity,
                    c.plover AS plover,
                    strftime(e.event_date, '%Y-%m') AS month
             FROM event_store e

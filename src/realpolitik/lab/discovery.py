@@ -12,7 +12,7 @@ import duckdb
 import numpy as np
 
 from .experiment import Experiment, shard_seed
-from .prim import Box, pick_box, prim, simplify_box
+from .prim import Discovery, discover_boxes
 from .sampling import FloatArray, sample_unit, to_values, uncertain_inputs
 
 
@@ -43,9 +43,10 @@ def failures(out: Path, experiment: Experiment, strategy: str) -> np.ndarray:
     return np.array([not ok for _, ok in rows], dtype=bool)
 
 
-def discover(out: Path, experiment: Experiment, strategy: str, *, alpha: float = 0.05) -> tuple[list[Box], Box]:
-    """The PRIM peeling trajectory and the chosen box, simplified to the restrictions that matter."""
+def discover(
+    out: Path, experiment: Experiment, strategy: str, *, alpha: float = 0.05, max_dims: int | None = 4
+) -> Discovery:
+    """PRIM on the draws where ``strategy`` fails, reported by the rule in ``lab.prim`` (lift over the base rate)."""
     names, values = experiment_inputs(experiment)
     failed = failures(out, experiment, strategy)
-    boxes = prim(values, failed, names, alpha=alpha)
-    return boxes, simplify_box(pick_box(boxes), values, failed, names)
+    return discover_boxes(values, failed, names, alpha=alpha, max_dims=max_dims)

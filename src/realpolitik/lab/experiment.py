@@ -173,9 +173,8 @@ def run_shard(experiment: Experiment, k: int) -> pa.Table:
     per_strategy = [apply_strategy(base, scenario, s, changes) for s in experiment.strategies]
     spec = get_model(experiment.model)
     batch = concat_arrays(per_strategy)
-    outcome = spec(
-        batch, rounds=experiment.rounds, rng=model_seed(experiment.seed, k), **experiment.model_options
-    ).forecast  # (S·n, I)
+    options = spec.options_for(scenario.metadata, experiment.model_options)  # the file's own, then the user's
+    outcome = spec(batch, rounds=experiment.rounds, rng=model_seed(experiment.seed, k), **options).forecast  # (S·n, I)
     S, I = len(experiment.strategies), len(base.issue_ids)
     outcome = outcome.reshape(S, n, I)
     client = base.actor_ids.index(experiment.client)

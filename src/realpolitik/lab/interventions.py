@@ -33,6 +33,7 @@ def sampled_arrays(scenario: Scenario, inputs: list[UncertainInput], values: Flo
     links = scenario.channels.links
     link_index = {f"{link.between[0]}.{link.between[1]}": k for k, link in enumerate(links)}
     strengths = np.tile([link.strength.value for link in links], (D, 1)).reshape(D, len(links))
+    default = np.full(D, scenario.channels.default.value)
     for col, inp in enumerate(inputs):
         kind, *parts = inp.name.split(".")
         v = values[:, col]
@@ -48,13 +49,15 @@ def sampled_arrays(scenario: Scenario, inputs: list[UncertainInput], values: Flo
                 salience[:, a, i] = v / scenario.salience_scale
         elif kind == "channel":
             strengths[:, link_index[".".join(parts)]] = v
+        elif kind == "channels":  # channels.default: every pair not listed
+            default = v
     return replace(
         base,
         position=position,
         salience=salience,
         capability=capability,
         status_quo=status_quo,
-        channels=channel_matrix(scenario, strengths),
+        channels=channel_matrix(scenario, strengths, default),
     )
 
 

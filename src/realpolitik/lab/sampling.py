@@ -82,6 +82,7 @@ def uncertain_inputs(scenario: Scenario) -> list[UncertainInput]:
     for s in scenario.stances:
         add(f"stance.{s.actor}.{s.issue}.position", s.position)
         add(f"stance.{s.actor}.{s.issue}.salience", s.salience)
+    add("channels.default", scenario.channels.default)
     for link in scenario.channels.links:
         add(f"channel.{link.between[0]}.{link.between[1]}", link.strength)
     for iv in scenario.interventions:

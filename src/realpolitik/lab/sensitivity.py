@@ -44,12 +44,33 @@ class SensitivityResult:
     seed: int
     indices: list[Indices]
 
+    def warnings(self, top: int = 8) -> list[str]:
+        """Outcomes whose leading indices are not resolved: a 95% half-width as large as the index itself.
+
+        Checked over the ``top`` inputs ranked by ST (Sobol) or mu* (Morris); for Sobol both S1 and ST count.
+        """
+        key = "ST" if self.method == "sobol" else "mu_star"
+        checked = ("S1", "ST") if self.method == "sobol" else ("mu_star",)
+        out = []
+        for ix in self.indices:
+            shown = [ix.names.index(name) for name, _ in ix.ranked(key)[:top]]
+            for c in checked:
+                conf = ix.values[f"{c}_conf"]
+                wide = [j for j in shown if 0 < abs(conf[j]) and abs(conf[j]) >= abs(ix.values[c][j])]
+                if wide:
+                    out.append(
+                        f"{ix.outcome}: {len(wide)} of the top {len(shown)} {c} values have a 95% half-width as "
+                        f"large as the value itself; they are not resolved at n={self.n_base} (raise --n)"
+                    )
+        return out
+
     def to_json_dict(self) -> dict[str, Any]:
         return {
             "method": self.method,
             "n_base": self.n_base,
             "n_evaluations": self.n_evaluations,
             "seed": self.seed,
+            "warnings": self.warnings(),
             "outcomes": {
                 ix.outcome: {name: {k: v[j] for k, v in ix.values.items()} for j, name in enumerate(ix.names)}
                 for ix in self.indices

@@ -127,16 +127,20 @@ def from_scenario(scenario: Scenario) -> Arrays:
     )
 
 
-def channel_matrix(scenario: Scenario, strengths: list[list[float]] | FloatArray) -> FloatArray:
+def channel_matrix(
+    scenario: Scenario, strengths: list[list[float]] | FloatArray, default: FloatArray | None = None
+) -> FloatArray:
     """(D, A, A) channel strengths from per-draw link strengths (D, L), in the order of ``channels.links``.
 
-    Unlisted pairs get ``channels.default``; an actor always reaches itself. Undirected links set both ways.
+    Unlisted pairs get ``default`` (per draw, shape (D,); ``channels.default``'s value when omitted); an actor always
+    reaches itself. Undirected links set both ways.
     """
     strengths = np.asarray(strengths, dtype=np.float64)
     D = strengths.shape[0]
     A = len(scenario.actors)
     index = {a.id: k for k, a in enumerate(scenario.actors)}
-    out = np.full((D, A, A), scenario.channels.default, dtype=np.float64)
+    fill = np.full(D, scenario.channels.default.value) if default is None else np.asarray(default, dtype=np.float64)
+    out = np.repeat(fill[:, None, None], A, axis=1).repeat(A, axis=2)
     for k, link in enumerate(scenario.channels.links):
         a, b = index[link.between[0]], index[link.between[1]]
         out[:, a, b] = strengths[:, k]

@@ -7,7 +7,7 @@ the test that proves it against a published or peer trajectory (as Axelrod does 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -65,9 +65,19 @@ class Trajectory:
         return weighted_mean(x, np.broadcast_to(w, x.shape))
 
     def to_json_dict(self, draw: int = 0, issues: list[str] | None = None) -> dict[str, Any]:
-        """The documented JSON shape of one draw (see ``realpolitik forecast --format json``)."""
+        """The documented JSON shape of one draw (see ``realpolitik forecast --format json``).
+
+        Where the model records each actor's chance of winning per round (``details["win_prob"]``, (D, R+1, A),
+        e.g. KTAB's SMP), each round also carries ``"win_prob": {actor name: p}``.
+        """
         a = self.arrays
+        names = actor_keys(a.actor_names)
         medians, means = self.medians()[draw], self.means()[draw]
+        win_prob = self.details.get("win_prob")
+        if win_prob is not None:
+            win_prob = np.asarray(win_prob, dtype=np.float64)
+            if win_prob.shape != (self.positions.shape[0], self.rounds + 1, len(a.actor_ids)):
+                win_prob = None
         out = []
         for i, issue_id in enumerate(a.issue_ids):
             if issues is not None and issue_id not in issues:
@@ -75,15 +85,37 @@ class Trajectory:
             rounds = []
             for r in range(self.rounds + 1):
                 positions = {
-                    a.actor_names[k]: float(self.positions[draw, r, k, i])
-                    for k in range(len(a.actor_ids))
-                    if a.present[k, i]
+                    names[k]: float(self.positions[draw, r, k, i]) for k in range(len(a.actor_ids)) if a.present[k, i]
                 }
-                rounds.append(
-                    {"round": r, "positions": positions, "median": float(medians[r, i]), "mean": float(means[r, i])}
-                )
+                entry: dict[str, Any] = {
+                    "round": r,
+                    "positions": positions,
+                    "median": float(medians[r, i]),
+                    "mean": float(means[r, i]),
+                }
+                if win_prob is not None:
+                    entry["win_prob"] = {names[k]: float(win_prob[draw, r, k]) for k in range(len(a.actor_ids))}
+                rounds.append(entry)
             out.append({"id": issue_id, "forecast": float(self.forecast[draw, i]), "rounds": rounds})
         return {"model": self.model, "issues": out}
+
+
+def actor_keys(names: Sequence[str]) -> list[str]:
+    """JSON keys for actors: the names as written, with `` (2)``, `` (3)`` added to repeats in input order.
+
+    Community files use names as labels, not keys (the litigation case has eleven "Attorney" rows, different
+    people), so plain names would overwrite each other in a JSON object. The suffixes follow the ids' ``-2``,
+    ``-3`` so a reader can match them.
+    """
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    taken = set(out)
+    if len(taken) != len(out):  # a name that already looks like "X (2)": fall back to position numbers
+        out = [f"{name} (#{k + 1})" for k, name in enumerate(names)]
+    return out
 
 
 def decide(arrays: Arrays, positions: FloatArray) -> FloatArray:
@@ -123,11 +155,51 @@ class ModelSpec:
     presets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     dynamic: bool = True
     multi_issue: bool = False  # the model links issues (e.g. vote trading), so a backtest runs it per proposal
+    scenario_options: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
+    """Options a scenario file carries for this model, read from ``scenario.metadata`` (e.g. KTAB's logged model
+    parameters and PRNG seed, Decide's per-issue powers); see :meth:`options_for`."""
 
     @property
     def stochastic(self) -> bool:
         """Whether the model draws random numbers of its own (it then takes ``rng=`` and records its seed)."""
         return any(o.name == "rng" for o in self.options)
+
+    def options_for(
+        self, metadata: Mapping[str, Any] | None, overrides: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The options to run this model with on a scenario: what its metadata carries, then ``overrides`` (the
+        user's options) on top. Every caller that runs a model on a loaded scenario should go through this, so a
+        file's own parameters are never silently dropped."""
+        out = dict(self.scenario_options(metadata or {})) if self.scenario_options is not None else {}
+        out.update(overrides or {})
+        return out
+
+    def option(self, name: str) -> OptionSpec | None:
+        """The :class:`OptionSpec` called ``name``, or None when the model has no such option."""
+        return next((o for o in self.options if o.name == name), None)
+
+    def parse_option_texts(self, texts: list[str] | tuple[str, ...]) -> dict[str, Any]:
+        """``KEY=VALUE`` texts (e.g. from ``--option``) as options, checked against this model's options.
+
+        Values that look like them become bools (``true``/``false``), None (``none``/``null``), ints, floats, or
+        JSON lists/objects; anything else stays a string. Raises ``ValueError`` with a one-line message for a
+        malformed text, an unknown option or a value outside the option's choices.
+        """
+        out: dict[str, Any] = {}
+        for text in texts:
+            key, sep, raw = text.partition("=")
+            key = key.strip()
+            if not sep or not key:
+                raise ValueError(f"option {text!r} is not KEY=VALUE")
+            spec = self.option(key)
+            if spec is None:
+                known = ", ".join(o.name for o in self.options) or "none"
+                raise ValueError(f"unknown option {key!r} for model {self.name} (known: {known})")
+            value = parse_option_value(raw.strip())
+            if spec.choices is not None and value not in spec.choices:
+                raise ValueError(f"option {key}={raw.strip()}: choose one of {', '.join(map(str, spec.choices))}")
+            out[key] = value
+        return out
 
     def __call__(self, arrays: Arrays, *, rounds: int | None = None, rng: Any = None, **options: Any) -> Trajectory:
         """Run the model. ``rng`` reaches only stochastic models, so every caller can pass its seed uniformly and a
@@ -135,6 +207,28 @@ class ModelSpec:
         if rng is not None and self.stochastic:
             options.setdefault("rng", rng)
         return self.run(arrays, rounds=self.default_rounds if rounds is None else rounds, **options)
+
+
+def parse_option_value(raw: str) -> Any:
+    """A command-line option value as what it looks like: bool, None, int, float, JSON list/object, or the text."""
+    low = raw.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low in ("none", "null"):
+        return None
+    for kind in (int, float):
+        try:
+            return kind(raw)
+        except ValueError:
+            pass
+    if raw[:1] in ("[", "{"):
+        import json
+
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError:
+            pass
+    return raw
 
 
 RunCallable = Callable[..., Trajectory]

@@ -92,6 +92,9 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
                "(Decide's p)."),
     OptionSpec("power", None, None, "per actor-issue power (A, I) or (D, A, I); default: capability on every "
                "issue. decide_power(scenario) builds it from a Decide file's per-issue powers."),
+    OptionSpec("issue_power", None, None, "Decide's per-issue powers {actor id: {issue id: power}} (a Decide file's "
+               "metadata.decide.power, applied by forecast and the lab): power = capability × power / the actor's "
+               "mean power, so it equals the file's power and follows sampled or changed capabilities."),
     OptionSpec("salience_weight", 0.4, None, "new start x' = x + ((1-s)·salience_weight + fixed_weight)·(y - x)."),
     OptionSpec("fixed_weight", 0.1, None, "see salience_weight (Decide's FIXED_WEIGHT)."),
     OptionSpec("outcome", "nbs", OUTCOMES, "nbs: forecast = compromise point of the last round's voting positions "
@@ -129,6 +132,43 @@ def decide_power(scenario: Scenario) -> FloatArray:
     return out
 
 
+def options_from_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """Exchange options a scenario carries: a Decide file's per-issue powers (``metadata['decide']['power']``).
+
+    The Decide loader keeps them only where an actor's power differs by issue (its capability is then their mean),
+    so they reach the model as ``issue_power``; without them every issue would get the mean.
+    """
+    meta = metadata.get("decide", {})
+    kept = meta.get("power") if isinstance(meta, Mapping) else None
+    if not isinstance(kept, Mapping) or not kept:
+        return {}
+    out = {
+        str(a): {str(i): float(v) for i, v in per.items() if isinstance(v, int | float)}
+        for a, per in kept.items()
+        if isinstance(per, Mapping)
+    }
+    return {"issue_power": out} if any(out.values()) else {}
+
+
+def _issue_power(arrays: Arrays, kept: Mapping[str, Mapping[str, float]]) -> FloatArray:
+    """(D, A, I) power from Decide's per-issue powers, scaled by each draw's capability over the actor's mean
+    power (1.0 exactly for the file's own capability, which the loader set to that mean)."""
+    D, A, I = arrays.shape
+    out = np.broadcast_to(arrays.capability[:, :, None], (D, A, I)).astype(np.float64)
+    for a, actor in enumerate(arrays.actor_ids):
+        per = kept.get(actor)
+        if not per:
+            continue
+        values = [float(v) for v in per.values()]
+        mean = sum(values) / len(values)
+        if mean <= 0:
+            continue
+        for i, issue in enumerate(arrays.issue_ids):
+            if issue in per:
+                out[:, a, i] = float(per[issue]) * (arrays.capability[:, a] / mean)
+    return out
+
+
 def _seed(rng: Any) -> int:
     """SPEC 7: a seed, SeedSequence, Generator or None, reduced to one recorded integer seed."""
     if isinstance(rng, np.random.Generator):
@@ -146,7 +186,8 @@ def _resolve(variant: str, options: dict[str, Any]) -> ExchangeOptions:
     known = {"spread", "salience_weight", "fixed_weight", "outcome", "nbs_check"}
     unknown = sorted(set(options) - known)
     if unknown:
-        raise TypeError(f"exchange got unknown options {unknown} (known: power, rng, variant, {', '.join(known)})")
+        also = "power, issue_power, rng, variant"
+        raise TypeError(f"exchange got unknown options {unknown} (known: {also}, {', '.join(known)})")
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
     opts = ExchangeOptions(variant=variant, **options)  # type: ignore[arg-type]
@@ -377,13 +418,15 @@ def run(
     variant: str = "equal-gain",
     rng: Any = None,
     power: Any = None,
+    issue_power: Mapping[str, Mapping[str, float]] | None = None,
     **options: Any,
 ) -> Trajectory:
     """Run the exchange model for ``rounds`` rounds (Decide's "iterations"); returns the start positions per round.
 
     Options (see :data:`OPTION_SPECS`): ``variant`` ("equal-gain" | "random-rate"), ``rng`` (random-rate: int,
     SeedSequence or Generator; the seed used is recorded in ``options['seed']``), ``spread`` (0–1, random-rate),
-    ``power`` (per actor-issue power, default the capability), ``salience_weight``/``fixed_weight`` (how far
+    ``power`` (per actor-issue power, default the capability), ``issue_power`` (Decide's per-issue powers by id,
+    scaled by capability; see :func:`options_from_metadata`), ``salience_weight``/``fixed_weight`` (how far
     start positions follow voting positions), ``outcome`` ("nbs" | "rule").
 
     ``positions`` (D, R+1, A, I) are the start positions of each round (round 0: the input) on each issue's scale.
@@ -401,7 +444,9 @@ def run(
         raise ValueError(f"rounds must be >= 0, got {n_rounds}")
     opts = _resolve(variant, options)
     D, A, I = arrays.shape
-    pw = _power(arrays, power)
+    if issue_power is not None and power is not None:
+        raise ValueError("give power or issue_power, not both")
+    pw = _issue_power(arrays, issue_power) if issue_power else _power(arrays, power)
     S = np.asarray(arrays.salience, dtype=np.float64)
     m = arrays.present[None] & (S > 0) & (pw > 0)
     W = np.where(m, pw * S, 0.0)
@@ -458,7 +503,7 @@ def run(
         "fixed_weight": opts.fixed_weight,
         "outcome": opts.outcome,
         "nbs_check": opts.nbs_check,
-        "power": "capability" if power is None else "per actor-issue",
+        "power": "per actor-issue" if power is not None else "Decide per-issue" if issue_power else "capability",
     }
     details = {
         "voting": arrays.from_normalised(voting / SCALE),
@@ -529,6 +574,7 @@ SPEC = ModelSpec(
     options=OPTION_SPECS,
     reference_test="tests/test_models_exchange.py",
     multi_issue=True,
+    scenario_options=options_from_metadata,
 )
 
 RANDOM_SPEC = ModelSpec(
@@ -545,4 +591,5 @@ RANDOM_SPEC = ModelSpec(
     options=OPTION_SPECS,
     reference_test="tests/test_models_exchange.py",
     multi_issue=True,
+    scenario_options=options_from_metadata,
 )

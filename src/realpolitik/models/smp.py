@@ -37,14 +37,15 @@ and the rule is Proportional, and both are needed to reproduce smpExample.
 KTAB 2017 processed actors in parallel threads, so the order of bargains in each actor's list (and, in
 stochastic runs, which draw of the PRNG stream each actor's choice consumed) depended on thread timing. Here
 the order is fixed: status quo first, then bargains in order of their initiator. The order matters only for
-exact ties (deterministic runs) and for which bargain a stochastic draw lands on; the ``choose`` hook lets a
-test replay the choices of a logged run.
+exact ties (deterministic runs) and for which bargain a stochastic draw lands on; the ``option_order`` hook
+sets a logged list order and the ``choose`` hook lets a test replay the choices of a logged run. smpc 2017 also
+drew 3 numbers before the first turn (``prng_discard``, set from a seeded file's metadata).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -75,6 +76,7 @@ MIN_BARGAIN_WEIGHT = 1e-6  # interpBrgn*: keeps 0/0 away, favouring the initiato
 BINARY_VOTE_TOL = 1e-8  # Model::vote Binary: utility difference that counts as a full vote
 BINARY_VICTORY_THRESHOLD = 1.10  # Model::vProb Binary: 10 % stronger wins for sure
 BINARY_VICTORY_MIN = 1e-6
+KTAB_2017_PRE_RUN_DRAWS = 3  # smpc 2017 drew 3 numbers from the seeded PRNG before the first turn (smpExample log)
 
 
 @dataclass(frozen=True)
@@ -91,12 +93,14 @@ class SMPOptions:
     inter_vec_brgn: str = "S2P2"
     bargn_model: str = "InitOnlyInterp"
     seed: int | None = None
+    prng_discard: int = 0
     ideal_adjustment: tuple[tuple[int, int, float], ...] = ()
     min_turns: int = 2
     min_delta_ratio: float = 0.02
     min_sig_delta: float = 1e-4
     pos_tol: float = 1e-3
     choose: Callable[[int, int, list[tuple[int, int]], FloatArray], int] | None = field(default=None)
+    option_order: Callable[[int, int, list[tuple[int, int]]], Sequence[int]] | None = field(default=None)
 
 
 _CHOICES: dict[str, tuple[str, ...]] = {
@@ -134,14 +138,16 @@ def parse_options(options: Mapping[str, Any], actor_ids: Sequence[str] = ()) -> 
                 raise ValueError(f"smp option {key}={value!r}: choose one of {', '.join(_CHOICES[name])}")
             kw[name] = text
         elif name == "seed":
-            kw[name] = None if value is None else int(value)
+            kw[name] = None if value is None or int(value) == 0 else int(value)  # KTAB: seed 0 means none
         elif name == "ideal_adjustment":
             kw[name] = _ideal_adjustment(value, actor_ids)
-        elif name == "min_turns":
+        elif name in ("min_turns", "prng_discard"):
             kw[name] = int(value)
+            if kw[name] < 0:
+                raise ValueError(f"smp option {key}={value!r} must be >= 0")
         elif name in ("min_delta_ratio", "min_sig_delta", "pos_tol"):
             kw[name] = float(value)
-        elif name == "choose":
+        elif name in ("choose", "option_order"):
             kw[name] = value
         else:
             raise TypeError(f"unknown smp option {key!r}")
@@ -174,6 +180,8 @@ def options_from_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
     seed = ktab.get("prng_seed")
     if seed not in (None, ""):
         out["seed"] = int(str(seed))
+        if out["seed"]:
+            out["prng_discard"] = KTAB_2017_PRE_RUN_DRAWS
     if ktab.get("ideal_adjustment"):
         out["ideal_adjustment"] = list(ktab["ideal_adjustment"])
     return out
@@ -558,13 +566,19 @@ class _Run:
             opts_k = [m for m, b in enumerate(bargains) if b[0] == k or b[1] == k]
             u_im = np.concatenate([sq_util[:, None], b_util[:, opts_k]], axis=1)
             p = self.scalar_pce(u_im, o.voting_rule) if opts_k else np.ones(1)
+            pairs = [(bargains[x][0], bargains[x][1]) for x in opts_k]
+            order = list(range(len(p)))
+            if o.option_order is not None:  # KTAB's list order for this actor: a permutation of 0 (status quo), 1..
+                order = [int(v) for v in o.option_order(turn, k, [(k, k), *pairs])]
+                if sorted(order) != list(range(len(p))):
+                    raise ValueError(f"option_order for actor {k} in turn {turn} is not a permutation: {order}")
             if o.choose is not None:
-                m = o.choose(turn, k, [(bargains[x][0], bargains[x][1]) for x in opts_k], p)
+                m = o.choose(turn, k, pairs, p)
             elif o.state_transitions == "Stochastic":  # KTAB draws even when the status quo is the only option
                 assert rng is not None
-                m = rng.prob_sel(p.tolist())
+                m = order[rng.prob_sel(p[order].tolist())]
             else:
-                m = int(np.argmax(p))
+                m = order[int(np.argmax(p[order]))]
             if m == 0:
                 chosen.append(-1)
                 continue
@@ -616,9 +630,11 @@ def simulate(pos: FloatArray, sal: FloatArray, cap: FloatArray, opts: SMPOptions
     rng: KtabPRNG | None = None
     seed = opts.seed
     if opts.state_transitions == "Stochastic":
-        if not seed:
+        if seed is None:
             seed = int(np.random.default_rng().integers(1, 2**63))
         rng = KtabPRNG(seed)
+        for _ in range(opts.prng_discard):
+            rng.uniform()
     s = _State(np.asarray(pos, dtype=np.float64).copy(), np.asarray(pos, dtype=np.float64).copy())
     run_.assess(s)
     history = [s]
@@ -644,14 +660,48 @@ def simulate(pos: FloatArray, sal: FloatArray, cap: FloatArray, opts: SMPOptions
     }
 
 
+def _seed(rng: Any) -> int:
+    """SPEC 7: an int, SeedSequence or numpy Generator reduced to one KTAB seed (unsigned 64-bit)."""
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(1, 2**63 - 1))
+    if isinstance(rng, np.random.SeedSequence):
+        return int(rng.generate_state(1, dtype=np.uint64)[0])
+    if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
+        if not 0 <= int(rng) < 2**64:
+            raise ValueError(f"smp rng must be an unsigned 64-bit seed, got {rng}")
+        return int(rng)
+    raise TypeError(f"smp rng must be an int, SeedSequence or numpy Generator, got {type(rng).__name__}")
+
+
+def _to_scale(arrays: Arrays, x: FloatArray, x0: FloatArray) -> FloatArray:
+    """Map 0-1 trajectories (D, T, A, I) back to each issue's scale without adding round-off of our own.
+
+    A coordinate still at its input value is the input itself (not lo + ((v - lo)/(hi - lo))(hi - lo), which
+    may differ in the last bit). A coordinate on KTAB's 4-decimal grid (every bargain, see :func:`round4`) is
+    k/10000 on 0-1, so it is mapped as lo + k(hi - lo)/10000, the nearest double to the exact value (0.448 * 100
+    would print as 44.800000000000004). Other values (e.g. ``PWCompInterp`` mixtures) are mapped as usual.
+    """
+    k = np.round(x * 10000.0)
+    lo, hi = arrays.scale[:, 0], arrays.scale[:, 1]
+    out = np.where(k / 10000.0 == x, lo + k * (hi - lo) / 10000.0, lo + x * (hi - lo))
+    out = np.where(x == x0[:, None], arrays.position[:, None], out)
+    return np.asarray(out, dtype=np.float64)
+
+
 def run(arrays: Arrays, *, rounds: int | None = 100, **options: Any) -> Trajectory:
     """KTAB's SMP on every draw; ``rounds`` is KTAB's maximum number of turns (it usually stops earlier).
 
     Positions are mapped to 0-1 per issue and back; each draw stops on its own, and its last state is
     repeated to fill the (D, R+1, A, I) trajectory (``details['turns']`` says where each draw stopped).
     A stochastic run re-seeds KTAB's PRNG with the same seed for every draw, so draw d equals a single run.
+    The seed is ``seed`` (KTAB's own, e.g. a scenario file's ``prngSeed``) when given, else ``rng`` reduced to
+    one KTAB seed (SPEC 7: an int is the seed itself; a SeedSequence or Generator yields one), else a fresh
+    random one; the seed used is recorded in ``options['seed']`` (and ``details['seed']``).
     """
+    rng = options.pop("rng", None)
     opts = parse_options(options, arrays.actor_ids)
+    if opts.state_transitions == "Stochastic" and opts.seed is None and rng is not None:
+        opts = replace(opts, seed=_seed(rng))
     max_turns = 100 if rounds is None else int(rounds)
     if max_turns < 1:
         raise ValueError("smp needs rounds >= 1")
@@ -665,7 +715,7 @@ def run(arrays: Arrays, *, rounds: int | None = 100, **options: Any) -> Trajecto
         extra = width - v.shape[0]
         return np.concatenate([v, np.repeat(v[-1:], extra, axis=0)]) if extra else v
 
-    positions = arrays.from_normalised(np.stack([pad(r["positions"]) for r in runs]))
+    positions = _to_scale(arrays, np.stack([pad(r["positions"]) for r in runs]), x)
     details = {
         "turns": np.array([r["positions"].shape[0] - 1 for r in runs]),
         "win_prob": np.stack([pad(r["win_prob"]) for r in runs]),
@@ -675,7 +725,9 @@ def run(arrays: Arrays, *, rounds: int | None = 100, **options: Any) -> Trajecto
         "seed": [r["seed"] for r in runs],
     }
     forecast = decide(arrays, positions[:, -1])
-    shown = {k: v for k, v in opts.__dict__.items() if k != "choose"}
+    shown = {k: v for k, v in opts.__dict__.items() if k not in ("choose", "option_order")}
+    if opts.state_transitions == "Stochastic":
+        shown["seed"] = runs[0]["seed"]  # every draw uses the same one
     return Trajectory("smp", arrays, positions, forecast, options=shown, details=details)
 
 
@@ -689,7 +741,9 @@ OPTION_SPECS = (
     OptionSpec("third_party_commit", "SemiCommit", THIRD_PARTY_COMMIT, "what third parties expect to give up"),
     OptionSpec("inter_vec_brgn", "S2P2", INTER_VEC_BRGN, "bargain interpolation weights salience^n x prob^m"),
     OptionSpec("bargn_model", "InitOnlyInterp", BARGN_MODELS, "whose interpolation becomes the bargain"),
-    OptionSpec("seed", None, None, "KTAB PRNG seed for Stochastic transitions (None/0: random, recorded)"),
+    OptionSpec("seed", None, None, "KTAB PRNG seed for Stochastic transitions (None/0: from rng, else random)"),
+    OptionSpec("rng", None, None, "seed, SeedSequence or Generator reduced to the KTAB seed when seed is unset"),
+    OptionSpec("prng_discard", 0, None, "PRNG draws discarded before the run (smpc 2017: 3; set from a file's seed)"),
     OptionSpec("ideal_adjustment", (), None, "(adjusting, reference, rate) triples: ideals drift toward positions"),
     OptionSpec("min_turns", 2, None, "turns before the stopping rule may fire"),
     OptionSpec("min_delta_ratio", 0.02, None, "stop when the last step is below this fraction of the first"),
@@ -715,6 +769,8 @@ SPEC = ModelSpec(
     default_rounds=100,
     options=OPTION_SPECS,
     reference_test="tests/test_models_smp.py",
+    multi_issue=True,
+    scenario_options=options_from_metadata,
     presets={
         "ktab-csv": {},
         "ktab-xml-example": {

@@ -144,10 +144,16 @@ class ChannelLink(Documented):
     directed: bool = Field(default=False, description="If true, only the first can reach the second.")
 
 
-class Channels(Frozen):
-    """Who can bargain with whom. Pairs not listed get ``default`` (1.0: everyone with everyone)."""
+class Channels(Documented):
+    """Who can bargain with whom. Pairs not listed get ``default`` (1.0: everyone with everyone).
 
-    default: float = Field(default=1.0, ge=0.0, le=1.0)
+    ``default`` is an estimate like any other number: a scenario that lists only some channels is saying something
+    about all the others, and the lab samples that claim within its range.
+    """
+
+    default: Estimate = Field(
+        default_factory=lambda: Estimate(value=1.0), description="Strength of every pair not listed (0..1)."
+    )
     links: list[ChannelLink] = Field(default_factory=list)
 
     @model_validator(mode="before")

@@ -134,6 +134,7 @@ def check_references(s: Scenario) -> list[tuple[Loc, str]]:
             )
         seen_stances.setdefault(key, i)
 
+    out += _range_problems(("channels", "default"), s.channels.default, 0.0, 1.0, "channel strength")
     for i, link in enumerate(s.channels.links):
         for j, end in enumerate(link.between):
             if end not in actors:

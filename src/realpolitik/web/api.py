@@ -7,8 +7,11 @@ format enforces, so there is no second validation path to keep in step.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import math
 from dataclasses import replace
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -64,6 +67,9 @@ class ForecastRequest(BaseModel):
     models: list[str] | None = Field(default=None, max_length=20, description="Default: every registered model.")
     rounds: int | None = Field(default=None, ge=0, le=200)
     stances: list[StanceOverride] = Field(default_factory=list, max_length=2000)
+    seed: int = Field(
+        default=0, ge=0, le=2**63 - 1, description="Seed for stochastic models (e.g. exchange-random); recorded."
+    )
 
 
 class ModelResult(BaseModel):
@@ -77,7 +83,67 @@ class ModelResult(BaseModel):
 class ForecastResponse(BaseModel):
     scenario: str
     caveat: str
+    seed: int = 0
     results: list[ModelResult]
+
+
+class DyadRow(BaseModel):
+    source: str
+    period: str
+    actor_a: str
+    actor_b: str
+    n: int
+    verbal_coop: int
+    material_coop: int
+    verbal_conflict: int
+    material_conflict: int
+    goldstein_sum: float | None = None
+    goldstein_mean: float | None = None
+    goldstein_wmean: float | None = None
+    net_coop: float | None = None
+    total: int
+    share: float | None = None
+
+
+class DyadsResponse(BaseModel):
+    workspace: str
+    freq: str
+    directed: bool
+    actors: list[str]
+    rows: list[DyadRow]
+
+
+class AlertRow(BaseModel):
+    source: str
+    actor_a: str
+    actor_b: str
+    method: str
+    metric: str
+    kind: str
+    period: str
+    alarm: str | None = None
+    before: float | None = None
+    after: float | None = None
+    shift_sigma: float | None = None
+    n_periods: int
+    note: str
+
+
+class AlertSeries(BaseModel):
+    source: str
+    actor_a: str
+    actor_b: str
+    periods: int
+    events: int
+
+
+class AlertsResponse(BaseModel):
+    workspace: str
+    freq: str
+    method: str
+    metric: str
+    series: list[AlertSeries]
+    alerts: list[AlertRow]
 
 
 class JobRequest(BaseModel):
@@ -122,8 +188,102 @@ def _problems(exc: ScenarioError) -> list[str]:
     return [str(p) for p in exc.problems][:200]
 
 
-def build_router(scenarios: ScenarioStore, jobs: JobStore) -> APIRouter:
+def _json_value(v: Any) -> Any:
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+ActorsQuery = Annotated[
+    str,
+    Query(
+        min_length=3,
+        max_length=400,
+        pattern=r"^[A-Za-z0-9_]+(,[A-Za-z0-9_]+)+$",
+        description="Comma-separated analytic actor ids (pakistan,taliban), scenario ids or country codes (PAK,AFG).",
+    ),
+]
+FreqQuery = Annotated[Literal["day", "week", "month", "year"], Query(description="Period of the indicators.")]
+
+
+def build_router(scenarios: ScenarioStore, jobs: JobStore, workspace: Path | None = None) -> APIRouter:
     router = APIRouter(prefix="/api", responses=ERRORS)
+
+    def event_indicators(actors: str, freq: str, directed: bool) -> tuple[Path, Any]:
+        """The dyad-indicator table from the server's workspace, opened read-only for this request only."""
+        import duckdb
+
+        from ..events.errors import EventsError
+        from ..events.indicators import dyad_indicators
+
+        if workspace is None:
+            raise HTTPException(409, "no event workspace is configured; start the server with --workspace FILE")
+        if not workspace.is_file():
+            raise HTTPException(404, f"the event workspace {workspace.name} does not exist yet")
+        try:
+            con = duckdb.connect(str(workspace), read_only=True)
+        except duckdb.Error:
+            raise HTTPException(409, f"the event workspace {workspace.name} cannot be opened") from None
+        try:
+            con.execute("SET enable_progress_bar = false")
+            views = {str(r[0]) for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+            if "events" not in views:
+                raise HTTPException(409, "the event workspace holds no events (run `realpolitik events ingest`)")
+            tokens = [t for t in actors.split(",") if t]
+            table = dyad_indicators(con, tokens, freq=freq, directed=directed)
+        except EventsError as exc:
+            raise HTTPException(422, str(exc)) from None
+        finally:
+            con.close()
+        return workspace, table
+
+    @router.get("/events/dyads", tags=["events"])
+    def event_dyads(actors: ActorsQuery, freq: FreqQuery = "month", directed: bool = False) -> DyadsResponse:
+        """Per source, period and dyad: counts by CAMEO quad class, Goldstein, net cooperation, share of volume."""
+        ws, table = event_indicators(actors, freq, directed)
+        rows = [
+            DyadRow(**{k: _json_value(v) for k, v in r.items() if k in DyadRow.model_fields}) for r in table.to_pylist()
+        ]
+        return DyadsResponse(
+            workspace=ws.name, freq=freq, directed=directed, actors=[t for t in actors.split(",") if t], rows=rows
+        )
+
+    @router.get("/events/alerts", tags=["events"])
+    def event_alerts(
+        actors: ActorsQuery = "pakistan,taliban",
+        freq: FreqQuery = "month",
+        directed: bool = False,
+        metric: Annotated[Literal["net_coop", "goldstein_mean", "goldstein_wmean", "n", "share"], Query()] = "net_coop",
+        method: Annotated[Literal["pelt", "binseg", "cusum", "ewma"], Query()] = "pelt",
+        min_n: Annotated[int, Query(ge=1, le=100000, description="Ratio metrics: skip periods with fewer events.")] = 5,
+    ) -> AlertsResponse:
+        """Change points on each dyad series; known breaks in a source's coverage are labelled, not reported."""
+        from ..events.alerts import alerts_table
+        from ..events.errors import EventsError
+
+        ws, table = event_indicators(actors, freq, directed)
+        try:
+            found = alerts_table(table, metric=metric, method=method, freq=freq, min_n=min_n)
+        except EventsError as exc:
+            raise HTTPException(422, str(exc)) from None
+        series: dict[tuple[str, str, str], list[int]] = {}
+        for r in table.to_pylist():
+            acc = series.setdefault((str(r["source"]), str(r["actor_a"]), str(r["actor_b"])), [0, 0])
+            acc[0] += 1
+            acc[1] += int(r["n"])
+        return AlertsResponse(
+            workspace=ws.name,
+            freq=freq,
+            method=method,
+            metric=metric,
+            series=[
+                AlertSeries(source=k[0], actor_a=k[1], actor_b=k[2], periods=v[0], events=v[1])
+                for k, v in sorted(series.items())
+            ],
+            alerts=[AlertRow(**{k: _json_value(v) for k, v in r.items()}) for r in found.to_pylist()],
+        )
 
     def scenario_or_404(sid: str) -> LoadedScenario:
         try:
@@ -225,7 +385,7 @@ def build_router(scenarios: ScenarioStore, jobs: JobStore) -> APIRouter:
         results = []
         for name in names:
             try:
-                traj = registry[name](arrays, rounds=body.rounds)
+                traj = registry[name](arrays, rounds=body.rounds, rng=body.seed)
             except Exception as exc:  # one model failing on a scenario is a result to show, not a server error
                 results.append(ModelResult(model=name, error=f"{type(exc).__name__}: {exc}"))
                 continue
@@ -236,7 +396,7 @@ def build_router(scenarios: ScenarioStore, jobs: JobStore) -> APIRouter:
             results.append(
                 ModelResult(model=name, rounds=traj.rounds, forecast=fc, issues=traj.to_json_dict()["issues"])
             )
-        return ForecastResponse(scenario=sid, caveat=CAVEAT, results=results)
+        return ForecastResponse(scenario=sid, caveat=CAVEAT, seed=body.seed, results=results)
 
     @router.get("/scenarios/{sid}/figures/{name}", tags=["figures"], response_class=Response)
     def scenario_figure(sid: IdPath, name: Literal["actor_map", "channels", "models"]) -> Response:

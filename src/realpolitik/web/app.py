@@ -83,7 +83,7 @@ def create_app(workspace: Path | None = None, token: str | None = None, *, data_
     app.state.jobs = jobs
     app.state.scenarios = scenarios
     _errors(app)
-    app.include_router(build_router(scenarios, jobs))
+    app.include_router(build_router(scenarios, jobs, workspace))
     static = Path(__file__).with_name("static")
     app.mount("/static", StaticFiles(directory=static), name="static")
     env = Environment(loader=PackageLoader("realpolitik.web", "templates"), autoescape=select_autoescape(["j2"]))
