@@ -37,8 +37,15 @@ lint: $(STAMP_DEV)
 typecheck: $(STAMP_DEV)
 	$(BIN)/mypy
 
+# The pytest-benchmark files (named explicitly: bench_*.py is not a test-file pattern), then the scripts; every
+# figure goes into docs/benchmarks.md with its command.
 bench: $(STAMP_DEV)
-	$(BIN)/python -m pytest benchmarks --benchmark-only
+	$(BIN)/python -m pytest benchmarks/bench_bdm.py benchmarks/bench_smp.py benchmarks/bench_exchange.py \
+		benchmarks/bench_lab.py --benchmark-only
+	$(BIN)/python benchmarks/lab_memory.py bdm 5000 10000 20000
+	$(BIN)/python benchmarks/bench_lab_dask.py
+	$(BIN)/python benchmarks/bench_events_ingest.py --rows 1000000 --threads 1
+	$(BIN)/python benchmarks/bench_events_query.py --rows 10000000
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
