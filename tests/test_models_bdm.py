@@ -600,3 +600,13 @@ def test_property_batch_equals_single_runs(batch: list[tuple[list[float], ...]],
         one = bdm.run(make_arrays(xs[d], cs[d], ss[d]), rounds=5, preset=preset)
         np.testing.assert_allclose(t.positions[d], one.positions[0], atol=1e-12)
         np.testing.assert_array_equal(t.details["kind"][d], one.details["kind"][0])
+
+
+def test_first_last_match_argmax() -> None:
+    rng = np.random.default_rng(3)
+    for A in (1, 2, 12, 130):
+        mask = rng.random((A, A, 7)) < rng.choice([0.0, 0.1, 0.5], size=(1, 1, 7))
+        first, last = bdm._first_last(mask)
+        hit = mask.any(axis=1)
+        np.testing.assert_array_equal(first, np.where(hit, np.argmax(mask, axis=1), -1))
+        np.testing.assert_array_equal(last, np.where(hit, A - 1 - np.argmax(mask[:, ::-1], axis=1), -1))

@@ -10,8 +10,10 @@ options in :mod:`.bdm_options`.
 Why it is written this way:
 
 * Issues are independent in this model, so draws and issues are folded into one batch dimension ``B = D·I`` and
-  every round is a handful of (B, A, A) array operations. The only Python loop is over rounds (and over memory
-  chunks in the one O(A³) kernel).
+  every round is a handful of (A, A, B) array operations. The batch axis is last: with A ≈ 10 and B in the
+  thousands every broadcast and reduction then runs along long contiguous rows (the batch-first layout ran
+  them along rows of A, several times slower). The only Python loops are over rounds and over cache-sized
+  chunks of rows. The sorted kernels (large A) are batch-first and get transposed copies.
 * The public Scholz-faithful code sums the win-probability normaliser over all (voter, a1, a2) triples: O(A³)
   per probability, O(A⁵)–O(A⁶) per round. Here it is one number per voter from a sort (Σ over pairs of
   |u_a1 − u_a2| of sorted values is a weighted sum), O(A² log A). With linear voter utilities the numerators
@@ -73,8 +75,7 @@ def _count_below(sorted_vals: FloatArray, queries: FloatArray, *, strict: bool) 
 
 
 _DIRECT_BELOW = 48  # below this many actors the direct O(A³) sum is faster than sorting (measured)
-_DIRECT_ELEMS = 1 << 20  # elements of the (rows, K, A, A) temporary in the direct sum (8 MiB)
-_BATCH_LAST = 16  # from this many rows the direct sum runs with the batch axis last
+_DIRECT_ELEMS = 1 << 18  # elements of the (K, A, A, rows) temporary in the direct sum (2 MiB; measured)
 _ROW_ELEMS = 1 << 16  # batch rows are processed in chunks of about this many (i, j) pairs (cache-sized arrays)
 
 
@@ -90,13 +91,6 @@ class _Sorted:
         self.xs = np.take_along_axis(x, self.order, axis=1)
         self.mid = ((x[:, :, None] + x[:, None, :]) / 2).reshape(B, A * A)
         self.lt_m = _count_below(self.xs, self.mid, strict=True)
-
-
-def _support(x: FloatArray, dist: FloatArray, w: FloatArray, delta: FloatArray, srt: _Sorted | None) -> FloatArray:
-    """Linear-utility vote sums, by whichever of the two exact methods is faster for this many actors."""
-    if srt is None:
-        return _support_direct(dist, w)
-    return _support_sorted(x, w, delta, srt)
 
 
 def _support_sorted(x: FloatArray, w: FloatArray, delta: FloatArray, srt: _Sorted | None = None) -> FloatArray:
@@ -163,43 +157,44 @@ def _support_prefix(x: FloatArray, v: FloatArray, w: FloatArray, srt: _Sorted | 
 def _support_direct(v: FloatArray, w: FloatArray) -> FloatArray:
     """N[b, i, j] = Σ_k w_k max(0, v[b, k, j] − v[b, k, i]) for any per-voter utilities v (B, K, A).
 
-    The direct O(A³) sum, fastest for a few actors. For many rows the batch axis is moved last, so every
-    broadcast runs along long contiguous rows instead of rows of A (several times faster for A ≈ 10); the sum
-    over voters is the same sequential one either way. One row larger than ``_CHUNK``: chunked over voters.
+    The batch-first face of :func:`_support_last` (the round itself works batch-last); same bits.
     """
-    B, K, A = v.shape
-    out = np.zeros((B, A, A))
-    per_row = K * A * A
-    if per_row > _CHUNK:
-        kstep = max(1, _CHUNK // (A * A))
-        for bi in range(B):
-            for lo in range(0, K, kstep):
-                vk = v[bi, lo : lo + kstep]
-                diff = vk[:, None, :] - vk[:, :, None]
-                np.maximum(diff, 0.0, out=diff)
-                out[bi] += np.tensordot(w[bi, lo : lo + kstep], diff, axes=(0, 0))
-        return out
-    step = max(1, _DIRECT_ELEMS // per_row)
-    if B < _BATCH_LAST:
-        buf = np.empty((min(step, B), K, A, A))
-        for lo in range(0, B, step):
-            vb = v[lo : lo + step]
-            diff = buf[: vb.shape[0]]
-            np.subtract(vb[:, :, None, :], vb[:, :, :, None], out=diff)  # (b, k, i, j) = v_kj − v_ki
-            np.maximum(diff, 0.0, out=diff)
-            np.einsum("bkij,bk->bij", diff, w[lo : lo + step], out=out[lo : lo + step])
-        return out
-    vt = np.ascontiguousarray(v.transpose(1, 2, 0))  # (k, a, b)
-    wt = np.ascontiguousarray(w.T)[:, None, None, :]
-    acc = np.empty((A, A, B))
+    vt = np.ascontiguousarray(np.moveaxis(v, 0, -1))
+    return np.ascontiguousarray(np.moveaxis(_support_last(vt, np.ascontiguousarray(w.T)), -1, 0))
+
+
+def _support_last(v: FloatArray, w: FloatArray) -> FloatArray:
+    """N[i, j, b] = Σ_k w[k, b] max(0, v[k, j, b] − v[k, i, b]): the direct O(A³) vote sum, batch axis last.
+
+    Fastest for a few actors. With the batch axis last every broadcast runs along contiguous rows; the
+    (K, A, A, rows) temporary is cut into pieces of about ``_DIRECT_ELEMS`` that stay in cache. ``einsum`` does
+    the weighting and the sum over voters in one pass, adding in voter order (as ``add.reduce`` would), so
+    the bits depend neither on the piece size nor on the layout. ``maximum`` against an array of zeros, not
+    the scalar 0: numpy's scalar-broadcast path is not vectorised and takes twice as long.
+    """
+    K, A, B = v.shape
+    out = np.empty((A, A, B))
+    step = max(1, min(B, _DIRECT_ELEMS // max(1, K * A * A)))
+    buf = np.empty((K, A, A, step))
+    zero = np.zeros((K, A, A, step))
     for lo in range(0, B, step):
-        vb = vt[:, :, lo : lo + step]
-        diff = vb[:, None, :, :] - vb[:, :, None, :]  # (k, i, j, b) = v_kj − v_ki
-        np.maximum(diff, 0.0, out=diff)
-        diff *= wt[..., lo : lo + step]
-        np.add.reduce(diff, axis=0, out=acc[:, :, lo : lo + step])
-    out[:] = acc.transpose(2, 0, 1)
+        hi = min(B, lo + step)
+        vb = v[:, :, lo:hi]
+        diff = buf[..., : hi - lo]
+        np.subtract(vb[:, None, :, :], vb[:, :, None, :], out=diff)  # (k, i, j, b) = v_kj − v_ki
+        np.maximum(diff, zero[..., : hi - lo], out=diff)
+        np.einsum("kijb,kb->ijb", diff, w[:, lo:hi], out=out[:, :, lo:hi])
     return out
+
+
+def _to_last(z: NDArray[Any]) -> NDArray[Any]:
+    """(B, ...) -> (..., B), contiguous: a batch-first kernel's result in the round's layout."""
+    return np.ascontiguousarray(np.moveaxis(z, 0, -1))
+
+
+def _to_first(z: NDArray[Any]) -> NDArray[Any]:
+    """(..., B) -> (B, ...), contiguous: the round's arrays for a batch-first kernel."""
+    return np.ascontiguousarray(np.moveaxis(z, -1, 0))
 
 
 def _spread(v: FloatArray, active: BoolArray) -> FloatArray:
@@ -224,26 +219,30 @@ def _spread(v: FloatArray, active: BoolArray) -> FloatArray:
 
 
 class _Case:
-    """The batch-folded inputs that stay fixed over rounds, for all rows or a chunk of them (:meth:`rows`)."""
+    """The batch-folded inputs that stay fixed over rounds, for all rows or a chunk of them (:meth:`rows`).
+
+    Everything is stored batch-last, (A, B) and (A, A, B) with row b = draw b // I, issue b % I: the round's
+    broadcasts then run along contiguous rows of B instead of rows of A (A ≈ 10 in the lab's batches).
+    """
 
     def __init__(self, arrays: Arrays, opts: BDMOptions) -> None:
         D, A, I = arrays.shape
         self.D, self.A, self.I = D, A, I
         B = D * I
 
-        def fold(z: FloatArray) -> FloatArray:
-            return np.ascontiguousarray(np.moveaxis(z, 2, 1).reshape(B, A), dtype=np.float64)
+        def fold(z: NDArray[Any]) -> NDArray[Any]:  # (D, A, I) -> (A, B)
+            return np.ascontiguousarray(np.broadcast_to(z, (D, A, I)).transpose(1, 0, 2).reshape(A, B))
 
-        self.active: BoolArray = np.broadcast_to(arrays.present.T[None], (D, I, A)).reshape(B, A).copy()
-        self.s: FloatArray = np.where(self.active, fold(arrays.salience), 0.0)
-        c = np.broadcast_to(arrays.capability[:, None, :], (D, I, A)).reshape(B, A)
+        self.active: BoolArray = fold(np.asarray(arrays.present, dtype=bool)[None])
+        self.s: FloatArray = np.where(self.active, fold(np.asarray(arrays.salience, dtype=np.float64)), 0.0)
+        c = fold(np.asarray(arrays.capability, dtype=np.float64)[:, :, None])
         self.w: FloatArray = np.where(self.active, c * self.s, 0.0)
-        self.x0: FloatArray = fold(arrays.position)
+        self.x0: FloatArray = fold(np.asarray(arrays.position, dtype=np.float64))
         if opts.range == "scale":
             span = np.broadcast_to(arrays.scale[:, 1] - arrays.scale[:, 0], (D, I)).reshape(B)
         else:
-            hi = np.where(self.active, self.x0, -np.inf).max(axis=1)
-            lo = np.where(self.active, self.x0, np.inf).min(axis=1)
+            hi = np.where(self.active, self.x0, -np.inf).max(axis=0)
+            lo = np.where(self.active, self.x0, np.inf).min(axis=0)
             span = np.where(np.isfinite(hi - lo), hi - lo, 0.0)
         self.delta: FloatArray = np.asarray(np.where(span > 0, span, 1.0), dtype=np.float64)  # Δ = 0: nothing moves
         # every actor on every issue: the masks below are then implied by the arithmetic and are skipped
@@ -259,62 +258,90 @@ class _Case:
         self._cache: dict[str, NDArray[Any]] = {}
 
     def rows(self, lo: int, hi: int) -> _Case:
-        """The same case restricted to batch rows lo..hi (row b = draw b // I, issue b % I)."""
+        """The same case restricted to batch rows lo..hi, copied contiguous."""
         sub = object.__new__(_Case)
         sub.__dict__.update(self.__dict__)
-        for name in ("active", "s", "w", "x0", "delta", "_rows"):
-            setattr(sub, name, getattr(self, name)[lo:hi])
+        for name in ("active", "s", "w", "x0"):
+            setattr(sub, name, np.ascontiguousarray(getattr(self, name)[:, lo:hi]))
+        sub.delta, sub._rows = self.delta[lo:hi], self._rows[lo:hi]
         sub._cache = {}
         return sub
 
+    def _cached(self, name: str, make: Any) -> NDArray[Any]:
+        if name not in self._cache:
+            self._cache[name] = make()
+        return self._cache[name]
+
     @property
     def kappa(self) -> FloatArray:
-        """κ[b, i, j], the strength of the channel i -> j (materialised once per chunk of rows)."""
-        if "kappa" not in self._cache:
-            self._cache["kappa"] = self._kappa_d[self._rows // self.I]
-        return self._cache["kappa"]
+        """κ[i, j, b], the strength of the channel i -> j (materialised once per chunk of rows)."""
+        return self._cached("kappa", lambda: _to_last(self._kappa_d[self._rows // self.I]))
+
+    @property
+    def kappa_t(self) -> FloatArray:
+        """κ[j, i, b], the channel j -> i, contiguous (it weighs every partner's challenge, every round)."""
+        return self._cached("kappa_t", lambda: np.ascontiguousarray(self.kappa.swapaxes(0, 1)))
 
     @property
     def pair(self) -> BoolArray:
-        """pair[b, i, j]: i ≠ j and both take part in row b's issue."""
-        if "pair" not in self._cache:
-            self._cache["pair"] = self._pair_i[self._rows % self.I]
-        return self._cache["pair"]
+        """pair[i, j, b]: i ≠ j and both take part in row b's issue."""
+        return self._cached("pair", lambda: _to_last(self._pair_i[self._rows % self.I]))
+
+    @property
+    def s_target(self) -> FloatArray:
+        """s_j broadcast over challengers i, (1, A, B); and 1 − s_j below: per-round invariants of E_ij."""
+        return self.s[None]
+
+    @property
+    def s_rest(self) -> FloatArray:
+        return self._cached("s_rest", lambda: 1 - self.s[None])
+
+    @property
+    def at_partner(self) -> IntArray:
+        """Flat index of [i, 0, b] in an (A, A, B) array: + partner·B picks each actor's entry with its partner."""
+        A, B = self.s.shape
+        return self._cached("at_partner", lambda: np.arange(A)[:, None] * (A * B) + np.arange(B)[None, :])
+
+    @property
+    def cols(self) -> IntArray:
+        """0..B−1: flat index of [0, b] in an (A, B) array."""
+        return self._cached("cols", lambda: np.arange(self.s.shape[1]))
 
     def unfold(self, z: NDArray[Any]) -> NDArray[Any]:
-        """(B, ...) -> (D, ..., I) for all rows of the case."""
-        moved = z.reshape(self.D, self.I, *z.shape[1:])
-        return np.moveaxis(moved, 1, -1)
+        """(..., B) -> (D, ..., I) for all rows of the case."""
+        moved = z.reshape(*z.shape[:-1], self.D, self.I)
+        return np.moveaxis(moved, -2, 0)
 
 
-def _mu(case: _Case, x: FloatArray, opts: BDMOptions) -> FloatArray:
+def _mu(x: FloatArray, w: FloatArray, opts: BDMOptions) -> FloatArray:
+    """μ per row from batch-first (B, A) positions and weights."""
     if opts.mu == "mean":
-        return weighted_mean(x, case.w)
-    return weighted_median(x, case.w)
+        return weighted_mean(x, w)
+    return weighted_median(x, w)
 
 
 def _probability(case: _Case, same: BoolArray, support: FloatArray, opts: BDMOptions) -> FloatArray:
-    """P[b, i, j], the probability that i beats j, from the vote sums N[b, i, j] (votes for i over j).
+    """P[i, j, b], the probability that i beats j, from the vote sums N[i, j, b] (votes for i over j).
 
     Overwrites ``support`` (the caller's fresh array) with the result.
     """
     if opts.probability == "pairwise":
-        den = support + np.swapaxes(support, 1, 2)
-        none = den <= 0
+        den = support + support.swapaxes(0, 1)
     else:
         # Scholz's normaliser Σ_k w_k Σ_{a1, a2} |v_k,a1 − v_k,a2| over all (voter, a1, a2) triples is twice the
-        # sum of every N_ij (each voter adds its margin once to N_ij or N_ji): O(A²) instead of a sort per voter
+        # sum of every N_ij (each voter adds its margin once to N_ij or N_ji): O(A²) instead of a sort per voter.
+        # Summed per row over a contiguous copy, so the additions are in the same (pairwise) order as always.
         counted = support if case.all_active else np.where(case.pair, support, 0.0)
-        total = 2 * counted.sum(axis=(1, 2))
-        den = total[:, None, None]
-        none = np.broadcast_to(den <= 0, support.shape)
-    if none.any():
-        p = np.divide(support, den, out=support, where=~none)
-        p[none] = 0.5
-    else:
-        p = np.divide(support, den, out=support)
-    np.copyto(p, 0.0, where=same)
-    return p
+        A = counted.shape[0]
+        total = 2 * np.ascontiguousarray(counted.reshape(A * A, -1).T).sum(axis=1)
+        den = np.broadcast_to(total, support.shape)
+    # Where a contest has no votes (den = 0, always so on the diagonal) the odds are even, except between
+    # actors at the same spot, which never contest (and whose N is 0, so they are among the den = 0 ones).
+    # Written as (N + ½·[den = 0, apart]) / (den + [den = 0]): adding 0 changes no bit of the other elements,
+    # and it avoids numpy's masked assignments, which are several times slower than this arithmetic.
+    none = den <= 0
+    np.add(support, np.multiply(none & ~same, 0.5), out=support)
+    return np.divide(support, np.add(den, none), out=support)
 
 
 def _status_quo_term(
@@ -330,16 +357,19 @@ def _status_quo_term(
     return np.asarray(opts.q * u_sq + (1 - opts.q) * (opts.t * u_b + (1 - opts.t) * u_w), dtype=np.float64)
 
 
-def _eu(p: FloatArray, u_s: FloatArray, u_f: FloatArray, s_target: FloatArray, sq: FloatArray | None) -> FloatArray:
+def _eu(
+    p: FloatArray, u_s: FloatArray, u_f: FloatArray, s_target: FloatArray, s_rest: FloatArray, sq: FloatArray | None
+) -> FloatArray:
     """E = s_j (P U_s + (1 − P) U_f) + (1 − s_j) U_s − status quo: a challenge the target resists with
     probability s_j is won with probability P; unresisted, it succeeds. (In place, in the order the formula
-    reads, so every element is rounded as the formula says; ``sq`` None: a status quo worth exactly 0.)"""
+    reads, so every element is rounded as the formula says; ``s_rest`` = 1 − s_j; ``sq`` None: a status quo
+    worth exactly 0.)"""
     out = np.multiply(p, u_s)
     tmp = np.subtract(1, p)
     tmp *= u_f
     out += tmp
     out *= s_target
-    np.multiply(1 - s_target, u_s, out=tmp)
+    np.multiply(s_rest, u_s, out=tmp)
     out += tmp
     if sq is not None:
         out -= sq
@@ -354,53 +384,58 @@ def _utilities(dist: FloatArray, r_row: FloatArray | None) -> tuple[FloatArray, 
 
 
 def _price(base: FloatArray, r_row: FloatArray | None) -> FloatArray:
-    """2 − 4·base^r (base = ½ ∓ ½d), in place on a fresh array."""
+    """2 − 4·base^r (base = ½ ∓ ½d), into a fresh array (r None: r = 1, and x**1 == x exactly)."""
     out = np.power(base, r_row) if r_row is not None else base.copy()
     out *= 4
     np.subtract(2, out, out=out)
     return out
 
 
-def _risk_from_danger(case: _Case, danger: FloatArray, lo: FloatArray, hi: FloatArray) -> FloatArray:
+def _risk_from_danger(active: BoolArray, danger: FloatArray, lo: FloatArray, hi: FloatArray) -> FloatArray:
     """r = (1 − R/3)/(1 + R/3), R = (2 D − D_max − D_min)/(D_max − D_min) ∈ [−1, 1], so r ∈ [0.5, 2]."""
     width = hi - lo
     big_r = np.where(width > 0, (2 * danger - hi - lo) / np.where(width > 0, width, 1.0), 0.0)
     r = (1 - big_r / 3) / (1 + big_r / 3)
-    return np.asarray(np.where(case.active, r, 1.0), dtype=np.float64)
+    return np.asarray(np.where(active, r, 1.0), dtype=np.float64)
 
 
 def _risk_across_actors(case: _Case, valid: BoolArray, e1: FloatArray) -> FloatArray:
-    """Risk exponents r (B, A) from each actor's danger D_i = Σ_j κ_ji E_j(U_ji), the (channel-weighted,
-    risk-neutral) expected utilities of everyone else's challenge of i, compared across the actors."""
-    weighted = e1 if case.unit_kappa else case.kappa * e1
-    danger = np.where(valid, weighted, 0.0).sum(axis=1)
+    """Risk exponents r (A, B) from each actor's danger D_i = Σ_j κ_ji E_j(U_ji), the (channel-weighted,
+    risk-neutral) expected utilities of everyone else's challenge of i, compared across the actors.
+    Overwrites ``e1``; the sum over challengers is sequential, as it always was."""
+    if not case.unit_kappa:
+        np.multiply(case.kappa, e1, out=e1)
+    np.multiply(e1, valid, out=e1)  # (only the sign of a zero can differ from a masked copy: same sums)
+    danger = np.add.reduce(e1, axis=0)  # (A, B): over challengers j of e1[j, i]
     if case.all_active:
-        hi, lo = danger.max(axis=1, keepdims=True), danger.min(axis=1, keepdims=True)
+        hi, lo = danger.max(axis=0, keepdims=True), danger.min(axis=0, keepdims=True)
     else:
-        hi = np.where(case.active, danger, -np.inf).max(axis=1, keepdims=True)
-        lo = np.where(case.active, danger, np.inf).min(axis=1, keepdims=True)
-    return _risk_from_danger(case, danger, lo, hi)
+        hi = np.where(case.active, danger, -np.inf).max(axis=0, keepdims=True)
+        lo = np.where(case.active, danger, np.inf).min(axis=0, keepdims=True)
+    return _risk_from_danger(case.active, danger, lo, hi)
 
 
-def _risk_own_alternatives(case: _Case, x: FloatArray, opts: BDMOptions) -> FloatArray:
+def _risk_own_alternatives(case: _Case, x_last: FloatArray, opts: BDMOptions) -> FloatArray:
     """R_i from i's danger at its own position compared with its danger at every position held by an actor.
 
     Moving i to y changes i's distance to every challenger and i's own vote; the other voters' votes are the
     same pairwise sums as at the current positions. So for every (i, y, j) the numerators are the current
     ones with voter i's term swapped: O(A³) elementwise, chunked over i (risk neutral, pairwise probability).
+    Not on the hot path: computed batch-first on copies of the round's batch-last arrays; returns (A, B).
     """
+    x = _to_first(x_last)
     B, A = x.shape
     delta = case.delta
+    w0, s, active = _to_first(case.w), _to_first(case.s), _to_first(case.active)
     if A < _DIRECT_BELOW:
-        n = _support_direct(np.abs(x[:, :, None] - x[:, None, :]) / delta[:, None, None], case.w)
+        n = _support_direct(np.abs(x[:, :, None] - x[:, None, :]) / delta[:, None, None], w0)
     else:
-        n = _support_sorted(x, case.w, delta)  # n[b, p, q]: votes for actor p's position over q's
+        n = _support_sorted(x, w0, delta)  # n[b, p, q]: votes for actor p's position over q's
     n_t = np.swapaxes(n, 1, 2)
-    w = case.w / delta[:, None]
-    s = case.s
-    dmu = (np.abs(x - _mu(case, x, opts)[:, None]) / delta[:, None])[:, None, None, :] if opts.q != 1.0 else None
-    pair = case.pair
-    kappa_t = None if case.unit_kappa else np.swapaxes(case.kappa, 1, 2)  # κ_ji
+    w = w0 / delta[:, None]
+    dmu = (np.abs(x - _mu(x, w0, opts)[:, None]) / delta[:, None])[:, None, None, :] if opts.q != 1.0 else None
+    pair = _to_first(case.pair)
+    kappa_t = None if case.unit_kappa else _to_first(case.kappa_t)  # κ_ji
     y = x[:, None, :, None]  # candidate positions (B, 1, a, 1)
     xj = x[:, None, None, :]  # challengers (B, 1, 1, j)
     d = np.abs(y - xj) / delta[:, None, None, None]  # (B, 1, a, j)
@@ -423,18 +458,19 @@ def _risk_own_alternatives(case: _Case, x: FloatArray, opts: BDMOptions) -> Floa
         np.divide(n_jy, den, out=p, where=den > 0)
         u_s, u_f = _utilities(d, None)
         sq = None if dmu is None else _status_quo_term(d, dmu, one, opts)
-        e = _eu(p, u_s, u_f, s[:, ii, None, None], sq)  # E_j(U_j,i@y); with Q = 1 the status quo is worth 0
+        s_i = s[:, ii, None, None]
+        e = _eu(p, u_s, u_f, s_i, 1 - s_i, sq)  # E_j(U_j,i@y); with Q = 1 the status quo is worth 0
         ok = pair[:, ii, None, :] & off
         if kappa_t is not None:
             e *= kappa_t[:, ii, None, :]
         danger[:, ii, :] = np.where(ok, e, 0.0).sum(axis=-1)
-    held = np.where(case.active[:, None, :], danger, np.nan)
+    held = np.where(active[:, None, :], danger, np.nan)
     own = danger[:, np.arange(A), np.arange(A)]
     with np.errstate(all="ignore"):
-        hi = np.nanmax(np.where(case.active[:, :, None], held, np.nan), axis=2)
-        lo = np.nanmin(np.where(case.active[:, :, None], held, np.nan), axis=2)
+        hi = np.nanmax(np.where(active[:, :, None], held, np.nan), axis=2)
+        lo = np.nanmin(np.where(active[:, :, None], held, np.nan), axis=2)
     hi, lo = np.nan_to_num(hi), np.nan_to_num(lo)
-    return _risk_from_danger(case, own, lo, hi)
+    return _to_last(_risk_from_danger(active, own, lo, hi))
 
 
 def _kinds(a: FloatArray, b: FloatArray, capitulation: bool) -> IntArray:
@@ -456,132 +492,166 @@ def _landing(x: FloatArray, xp: FloatArray, a: FloatArray, b: FloatArray, opts: 
         return np.asarray((np.abs(a) * x + np.abs(b) * xp) / (np.abs(a) + np.abs(b)), dtype=np.float64)
 
 
+_Pick = tuple[IntArray, BoolArray, IntArray, FloatArray, FloatArray]
+
+
 def _pick_class_order(
-    x: FloatArray, gap: FloatArray, valid: BoolArray, a: FloatArray, b: FloatArray, opts: BDMOptions
-) -> tuple[IntArray, BoolArray, IntArray]:
-    """Scholz's choice: any confrontation first (smallest move), then compromises, then capitulations."""
+    case: _Case, x: FloatArray, gap: FloatArray, valid: BoolArray, a: FloatArray, b: FloatArray, opts: BDMOptions
+) -> _Pick:
+    """Scholz's choice: any confrontation first (smallest move), then compromises, then capitulations.
+
+    All pair arrays are (i, j, B); returns partner, acts, kind, and a, b at the partner, each (A, B).
+    """
     conflict = valid & (b > a) & (a > 0)
     yielding = valid & (b > 0) & (a < 0)
     compromise = yielding & (b > -a)
-    has_conf = conflict.any(axis=2)
-    has_comp = compromise.any(axis=2)
+    has_conf = conflict.any(axis=1)
+    has_comp = compromise.any(axis=1)
     key = np.where(conflict, gap, np.inf)  # a confrontation moves i to j: by |x_i − x_j|
-    comp_rows = np.nonzero(~has_conf & has_comp)  # usually few: the key is computed for those rows only
-    if comp_rows[0].size:
-        am, bm, xm = a[comp_rows], b[comp_rows], x[comp_rows][:, None]
-        xo = x[comp_rows[0]]
+    who, rows = np.nonzero(~has_conf & has_comp)  # usually few: the key is computed for those only
+    if who.size:
+        am, bm, xm = a[who, :, rows], b[who, :, rows], x[who, rows][:, None]
+        xo = x[:, rows].T
         with np.errstate(divide="ignore", invalid="ignore"):
             if opts.compromise_key == "lowest-point":
                 comp_key = (np.abs(am) * xm + np.abs(bm) * xo) / (np.abs(am) + np.abs(bm))
             else:
                 comp_key = np.abs(xm - _landing(xm, xo, am, bm, opts))
-        key[comp_rows] = np.where(compromise[comp_rows], comp_key, np.inf)
+        key[who, :, rows] = np.where(compromise[who, :, rows], comp_key, np.inf)
     cap_rows = np.asarray(~has_conf & ~has_comp, dtype=bool)
     if opts.capitulation and cap_rows.any():
-        np.copyto(key, gap, where=yielding & (-a > b) & cap_rows[:, :, None])
-    partner = np.argmin(key, axis=2)
-    acts = np.isfinite(np.take_along_axis(key, partner[:, :, None], 2)[:, :, 0])
+        np.copyto(key, gap, where=yielding & (-a > b) & cap_rows[:, None, :])
+    partner = np.asarray(np.argmin(key, axis=1), dtype=np.int64)
+    at = case.at_partner + partner * x.shape[1]
+    acts = np.isfinite(np.take(key, at))
     kind = np.where(has_conf, CONFLICT, np.where(has_comp, COMPROMISE, CAPITULATION))
-    return np.asarray(partner, dtype=np.int64), acts, np.asarray(kind, dtype=np.int64)
+    return partner, acts, np.asarray(kind, dtype=np.int64), np.take(a, at), np.take(b, at)
 
 
 def _pick_highest_eu(
-    x: FloatArray, gap: FloatArray, valid: BoolArray, a: FloatArray, b: FloatArray, opts: BDMOptions
-) -> tuple[IntArray, BoolArray, IntArray]:
+    case: _Case, x: FloatArray, gap: FloatArray, valid: BoolArray, a: FloatArray, b: FloatArray, opts: BDMOptions
+) -> _Pick:
     """The challenge the sender values most; exact ties by the sender nearest to i, then by the smallest
     resulting move (no move counts as 0). Ties are broken on values, never on actor order, so relabelling
-    actors cannot change a trajectory; equally good offers pulling i both ways cancel out."""
-    sent = valid & (b > 0)
-    tied = sent & (b == np.where(sent, b, -np.inf).max(axis=2, keepdims=True))
+    actors cannot change a trajectory; equally good offers pulling i both ways cancel out.
+
+    All pair arrays are (i, j, B); returns partner, acts, kind, and a, b at the partner, each (A, B).
+    """
+    B = x.shape[1]
+    bv = np.multiply(b, valid)  # b on valid pairs, ±0 elsewhere: its max over j is the best offer when positive
+    sent = bv > 0
+    tied = np.equal(bv, bv.max(axis=1, keepdims=True), out=np.empty_like(sent))
+    tied &= sent
+    first, last = _first_last(tied)
+    any_tied = first >= 0
+    partner = np.where(any_tied, first, 0)  # (as argmax would: 0 where no offer came; it is not acted on)
     torn = np.zeros(x.shape, dtype=bool)
-    multi = np.flatnonzero(tied.sum(axis=2).ravel() > 1)  # rare: the remaining filters only matter here
-    if multi.size:
-        rows, who = np.divmod(multi, x.shape[1])
-        t = tied[rows, who]  # (m, A)
-        g = gap[rows, who]
+    who, rows = np.nonzero(last > first)  # rare: the remaining filters only matter here
+    if who.size:
+        t = tied[who, :, rows]  # (m, A)
+        g = gap[who, :, rows]
         t &= g == np.where(t, g, np.inf).min(axis=1, keepdims=True)
-        am, bm, xm = a[rows, who], b[rows, who], x[rows, who][:, None]
-        kind_m = np.where(valid[rows, who], _kinds(am, bm, opts.capitulation), NONE)
-        target = np.where(kind_m == COMPROMISE, _landing(xm, x[rows], am, bm, opts), x[rows])
+        am, bm, xm = a[who, :, rows], b[who, :, rows], x[who, rows][:, None]
+        xo = x[:, rows].T
+        kind_m = np.where(valid[who, :, rows], _kinds(am, bm, opts.capitulation), NONE)
+        target = np.where(kind_m == COMPROMISE, _landing(xm, xo, am, bm, opts), xo)
         moved = np.where(kind_m != NONE, np.abs(xm - target), 0.0)
         t &= moved == np.where(t, moved, np.inf).min(axis=1, keepdims=True)
         pulls = np.where(kind_m != NONE, np.sign(target - xm), 0.0)
-        torn[rows, who] = (t & (pulls > 0)).any(axis=1) & (t & (pulls < 0)).any(axis=1)
-        tied[rows, who] = t
-    partner = np.argmax(tied, axis=2)
-    pick = partner[:, :, None]
-    kind = _kinds(np.take_along_axis(a, pick, 2)[:, :, 0], np.take_along_axis(b, pick, 2)[:, :, 0], opts.capitulation)
-    acts = tied.any(axis=2) & ~torn & (kind != NONE)
-    return np.asarray(partner, dtype=np.int64), acts, kind
+        torn[who, rows] = (t & (pulls > 0)).any(axis=1) & (t & (pulls < 0)).any(axis=1)
+        partner[who, rows] = np.argmax(t, axis=1)
+    at = case.at_partner + partner * B
+    a_p, b_p = np.take(a, at), np.take(b, at)
+    kind = _kinds(a_p, b_p, opts.capitulation)
+    acts = any_tied & ~torn & (kind != NONE)
+    return np.asarray(partner, dtype=np.int64), acts, kind, a_p, b_p
+
+
+def _first_last(mask: BoolArray) -> tuple[IntArray, IntArray]:
+    """First and last j with mask[i, j, b] (−1 where none), each (A, B).
+
+    As the maxima of mask·(A − j) and mask·(j + 1) in small integers: a reduction over the middle axis of
+    (A, A, B) runs along contiguous rows, where ``argmax`` and ``count_nonzero`` over it copy and are slow.
+    """
+    A = mask.shape[1]
+    dtype = np.uint8 if A < 127 else np.int64
+    j = np.arange(A, dtype=dtype)[None, :, None]
+    first = np.multiply(mask, (A - j).astype(dtype), dtype=dtype).max(axis=1).astype(np.int64)
+    last = np.multiply(mask, j + 1, dtype=dtype).max(axis=1).astype(np.int64) - 1
+    return np.where(first > 0, A - first, -1), last
 
 
 def _round(
     case: _Case, x: FloatArray, opts: BDMOptions
 ) -> tuple[FloatArray, IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
-    """One round: risk, expected utilities, offers, simultaneous moves. Returns the new positions and records."""
-    B, A = x.shape
-    xi, xj = x[:, :, None], x[:, None, :]
-    diff = xi - xj
-    same = diff == 0.0  # x_i == x_j exactly (IEEE subtraction is 0 only for equal values)
-    gap = np.abs(diff, out=diff)  # |x_i − x_j|
-    dist = gap / case.delta[:, None, None]
+    """One round: risk, expected utilities, offers, simultaneous moves. Returns the new positions and records.
+
+    Batch-last throughout: x and the records are (A, B), pair arrays (i, j, B).
+    """
+    A, B = x.shape
+    gap = np.subtract(x[:, None, :], x[None, :, :])
+    same = gap == 0.0  # x_i == x_j exactly (IEEE subtraction is 0 only for equal values)
+    np.abs(gap, out=gap)  # |x_i − x_j|
+    dist = np.divide(gap, case.delta)
     if case.all_active:
         valid = ~same  # i ≠ j and apart (the diagonal is always "same")
     else:
-        pair = case.pair
-        dist[~pair] = 0.0  # distances to absent actors are never used; zeroing them keeps powers real
-        valid = pair & ~same
+        np.multiply(dist, case.pair, out=dist)  # distances to absent actors are never used; 0 keeps powers real
+        valid = case.pair & ~same
     large = A >= _DIRECT_BELOW
-    srt = _Sorted(x) if large else None
-    need_mu = opts.q != 1.0
-    dmu = np.abs(x - _mu(case, x, opts)[:, None]) / case.delta[:, None] if need_mu else None
+    xf = _to_first(x) if large or opts.q != 1.0 else x  # batch-first copy for the sorted kernels and μ
+    srt = _Sorted(xf) if large else None
+    dmu = np.abs(x - _mu(xf, _to_first(case.w), opts)) / case.delta if opts.q != 1.0 else None
+    s_t, s_r = case.s_target, case.s_rest
 
     # risk-neutral voters and utilities
-    p = _probability(case, same, _support(x, dist, case.w, case.delta, srt), opts)
+    if srt is None:
+        votes = _support_last(dist, case.w)
+    else:
+        votes = _to_last(_support_sorted(xf, _to_first(case.w), case.delta, srt))
+    p = _probability(case, same, votes, opts)
     half = 0.5 * dist
     base_s = 0.5 - half  # U_s = 2 − 4 (½ − ½d)^r, U_f = 2 − 4 (½ + ½d)^r
     base_f = np.add(0.5, half, out=half)
-    s_target = case.s[:, None, :]
     if opts.risk == "neutral":
         r = np.ones_like(x)
     elif opts.risk == "own-alternatives":
         r = _risk_own_alternatives(case, x, opts)
     else:
-        one = np.ones((B, A, 1))
-        sq1 = _status_quo_term(dist, dmu[:, :, None], one, opts) if dmu is not None else None
-        e1 = _eu(p, _price(base_s, None), _price(base_f, None), s_target, sq1)  # E_j(U_ji) at r = 1
+        sq1 = _status_quo_term(dist, dmu[:, None, :], np.ones((A, 1, B)), opts) if dmu is not None else None
+        e1 = _eu(p, _price(base_s, None), _price(base_f, None), s_t, s_r, sq1)  # E_i(U_ij) at r = 1
         r = _risk_across_actors(case, valid, e1)
 
-    # p[b, i, j] = P(i beats j); with linear votes it does not depend on r, so the risk-neutral P is reused
+    # p[i, j] = P(i beats j); with linear votes it does not depend on r, so the risk-neutral P is reused
     if opts.vote_risk != "linear" and opts.risk != "neutral":
-        v = dist ** r[:, :, None]  # v[b, k, a] = (|x_k − x_a| / Δ)^r_k
-        votes = _support_prefix(x, v, case.w, srt) if large else _support_direct(v, case.w)
+        v = dist ** r[:, None, :]  # v[k, a, b] = (|x_k − x_a| / Δ)^r_k
+        if srt is None:
+            votes = _support_last(v, case.w)
+        else:
+            votes = _to_last(_support_prefix(xf, _to_first(v), _to_first(case.w), srt))
         p = _probability(case, same, votes, opts)
 
-    r_i = r[:, :, None]
+    r_i = r[:, None, :]
     u_s, u_f = _price(base_s, r_i), _price(base_f, r_i)  # priced with i's exponent
-    sq_i = _status_quo_term(dist, None if dmu is None else dmu[:, :, None], r_i, opts)
-    e_ij = _eu(p, u_s, u_f, s_target, sq_i)
+    sq_i = _status_quo_term(dist, None if dmu is None else dmu[:, None, :], r_i, opts)
+    e_ij = _eu(p, u_s, u_f, s_t, s_r, sq_i)
     if opts.perspective == "each":
-        e_ji = np.swapaxes(e_ij, 1, 2)
+        e_ji = np.swapaxes(e_ij, 0, 1)
     else:  # i prices j's challenge with its own exponent (Scholz's code)
-        sq_j = _status_quo_term(dist, None if dmu is None else dmu[:, None, :], r_i, opts)
-        e_ji = _eu(np.swapaxes(p, 1, 2), u_s, u_f, case.s[:, :, None], sq_j)
+        sq_j = _status_quo_term(dist, None if dmu is None else dmu[None, :, :], r_i, opts)
+        s_i = case.s[:, None, :]
+        e_ji = _eu(np.swapaxes(p, 0, 1), u_s, u_f, s_i, 1 - s_i, sq_j)
 
     # A challenge only happens through a channel: its expected utility is scaled by the contact probability.
     if case.unit_kappa:
-        a, b = e_ij, e_ji
+        a, b = e_ij, np.ascontiguousarray(e_ji)
     else:
-        kappa = case.kappa
-        a = kappa * e_ij  # i's EU of challenging j, via i -> j
-        b = np.swapaxes(kappa, 1, 2) * e_ji  # j's EU of challenging i, via j -> i
+        b = np.multiply(case.kappa_t, e_ji)  # j's EU of challenging i, via j -> i (first: e_ji may view e_ij)
+        a = np.multiply(case.kappa, e_ij, out=e_ij)  # i's EU of challenging j, via i -> j
     pick = _pick_class_order if opts.selection == "class-order" else _pick_highest_eu
-    partner, acts, kind = pick(x, gap, valid, a, b, opts)
+    partner, acts, kind, a_p, b_p = pick(case, x, gap, valid, a, b, opts)
 
-    at = partner[:, :, None]
-    a_p = np.take_along_axis(a, at, 2)[:, :, 0]
-    b_p = np.take_along_axis(b, at, 2)[:, :, 0]
-    x_p = np.take_along_axis(x, partner, 1)
+    x_p = np.take(x, partner * B + case.cols)
     chosen_kind = np.where(acts, kind, NONE)
     target = np.where(chosen_kind == COMPROMISE, _landing(x, x_p, a_p, b_p, opts), x_p)
     return (
@@ -612,7 +682,7 @@ def run(
     receive no offers, do not enter Δ or the security-level range, and keep their (meaningless) position.
 
     Draws and issues are independent, so the batch rows are run through all rounds a chunk at a time, each
-    chunk small enough for its (rows, A, A) arrays to stay in cache.
+    chunk small enough for its (A, A, rows) arrays to stay in cache.
     """
     opts = resolve(preset, options)
     n_rounds = 10 if rounds is None else int(rounds)
@@ -621,11 +691,11 @@ def run(
     case = _Case(arrays, opts)
     D, A, I = arrays.shape
     B = D * I
-    history = np.empty((B, n_rounds + 1, A))
-    history[:, 0] = case.x0
+    history = np.empty((n_rounds + 1, A, B))  # batch-last, like the round
+    history[0] = case.x0
     names = ("kind", "partner", "eu", "other_eu", "risk") if record_details else ()
     records = {
-        name: np.empty((B, n_rounds, A), dtype=np.int64 if name in ("kind", "partner") else np.float64)
+        name: np.empty((n_rounds, A, B), dtype=np.int64 if name in ("kind", "partner") else np.float64)
         for name in names
     }
     step = max(1, _ROW_ELEMS // max(1, A * A))
@@ -636,9 +706,9 @@ def run(
         x = chunk.x0
         for k in range(n_rounds):
             x, *recorded = _round(chunk, x, opts)
-            history[lo:hi, k + 1] = x
+            history[k + 1, :, lo:hi] = x
             for name, value in zip(names, recorded, strict=False):
-                records[name][lo:hi, k] = value
+                records[name][k, :, lo:hi] = value
 
     for lo in range(0, B, step) if n_rounds else ():
         run_rows(lo)
