@@ -96,10 +96,11 @@ def model_forecasts(scenario: Scenario, models: Sequence[str] | None, draws: int
     for name in names:
         spec: ModelSpec = registry[name]
         try:
-            traj = spec(arrays, rng=seed)
+            opts = spec.options_for(scenario.metadata)
+            traj = spec(arrays, rng=seed, **opts)
             band: dict[str, tuple[float, float, float]] = {}
             if sampled is not None:
-                fc = spec(sampled, rng=seed).forecast
+                fc = spec(sampled, rng=seed, **opts).forecast
                 for i, issue in enumerate(arrays.issue_ids):
                     q = np.quantile(fc[:, i], [0.05, 0.5, 0.95])
                     band[issue] = (float(q[0]), float(q[1]), float(q[2]))
@@ -168,6 +169,7 @@ def lab_outcomes(out: Path, strategies: tuple[str, ...]) -> dict[str, dict[str, 
 def _sensitivity(lab: LabData, scenario: Scenario, ranking: list[str], model: str, n: int, seed: int) -> None:
     """Which inputs drive the client's utility under the leading strategy, and the gap to the runner-up."""
     spec = available_models()[model]
+    opts = spec.options_for(scenario.metadata)
     inputs = uncertain_inputs(scenario)
     best = ranking[0]
     second = ranking[1] if len(ranking) > 1 else None
@@ -177,10 +179,11 @@ def _sensitivity(lab: LabData, scenario: Scenario, ranking: list[str], model: st
         base = sampled_arrays(scenario, inputs, values)
         changes = change_values(scenario, inputs, values)
         k = base.actor_ids.index(client)
-        u_best = client_utility(base, k, spec(apply_strategy(base, scenario, best, changes)).forecast)
+        u_best = client_utility(base, k, spec(apply_strategy(base, scenario, best, changes), rng=seed, **opts).forecast)
         out = {f"client utility under {best}": u_best}
         if second is not None:
-            u_second = client_utility(base, k, spec(apply_strategy(base, scenario, second, changes)).forecast)
+            runner_up = spec(apply_strategy(base, scenario, second, changes), rng=seed, **opts).forecast
+            u_second = client_utility(base, k, runner_up)
             out[f"utility gap {best} − {second}"] = u_best - u_second
         return out
 

@@ -112,15 +112,27 @@ def analyse(
 
 
 def scenario_evaluator(
-    scenario: Scenario, inputs: list[UncertainInput], *, strategy: str, client: str, model: str, rounds: int | None
+    scenario: Scenario,
+    inputs: list[UncertainInput],
+    *,
+    strategy: str,
+    client: str,
+    model: str,
+    rounds: int | None,
+    seed: int = 0,
 ) -> Evaluate:
-    """Outputs for a scenario under one strategy: each issue's forecast and the client's utility."""
+    """Outputs for a scenario under one strategy: each issue's forecast and the client's utility.
+
+    The model runs with the options its file carries (``spec.options_for``), and a stochastic model with one fixed
+    seed for every evaluation, so the indices measure the inputs' effect and not the model's own noise.
+    """
     spec = get_model(model)
+    options = spec.options_for(scenario.metadata)
 
     def evaluate(values: FloatArray) -> dict[str, FloatArray]:
         base = sampled_arrays(scenario, inputs, values)
         arrays = apply_strategy(base, scenario, strategy, change_values(scenario, inputs, values))
-        forecast = spec(arrays, rounds=rounds).forecast
+        forecast = spec(arrays, rounds=rounds, rng=seed, **options).forecast
         out = {f"outcome.{issue}": forecast[:, i] for i, issue in enumerate(base.issue_ids)}
         out["client_utility"] = client_utility(base, base.actor_ids.index(client), forecast)
         return out
@@ -140,5 +152,7 @@ def scenario_sensitivity(
     seed: int = 0,
 ) -> SensitivityResult:
     inputs = uncertain_inputs(scenario)
-    evaluate = scenario_evaluator(scenario, inputs, strategy=strategy, client=client, model=model, rounds=rounds)
+    evaluate = scenario_evaluator(
+        scenario, inputs, strategy=strategy, client=client, model=model, rounds=rounds, seed=seed
+    )
     return analyse(inputs, evaluate, method=method, n=n, seed=seed)

@@ -385,7 +385,8 @@ def build_router(scenarios: ScenarioStore, jobs: JobStore, workspace: Path | Non
         results = []
         for name in names:
             try:
-                traj = registry[name](arrays, rounds=body.rounds, rng=body.seed)
+                spec = registry[name]
+                traj = spec(arrays, rounds=body.rounds, rng=body.seed, **spec.options_for(s.metadata))
             except Exception as exc:  # one model failing on a scenario is a result to show, not a server error
                 results.append(ModelResult(model=name, error=f"{type(exc).__name__}: {exc}"))
                 continue
