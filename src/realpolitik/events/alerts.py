@@ -34,7 +34,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,47 +144,56 @@ def _alarm(v: np.ndarray, i: int, t: int, up: bool) -> Change:
     return Change(at, t, float(np.mean(v[i:at])), float(np.mean(v[at : t + 1])), "up" if up else "down")
 
 
-def cusum(x: Sequence[float] | np.ndarray, *, k: float = 0.5, h: float = 5.0, warmup: int = 4) -> list[Change]:
-    """Self-starting two-sided tabular CUSUM; after an alarm the chart restarts at the dated change."""
-    v = np.asarray(x, dtype=float)
+def _restarting(v: np.ndarray, warmup: int, first_alarm: Callable[[int, int], tuple[int, bool] | None]) -> list[Change]:
+    """Run a self-starting chart from index 0; after each alarm, date the change and restart the chart there.
+
+    ``first_alarm(i, start)`` scans the segment that begins at ``i`` from ``start`` on and returns the alarm's
+    index and direction, or None when the series ends without one.
+    """
     out: list[Change] = []
     i = 0
     warmup = max(warmup, 2)
     while i + warmup < v.size:
+        hit = first_alarm(i, i + warmup)
+        if hit is None:
+            break
+        ch = _alarm(v, i, hit[0], hit[1])
+        out.append(ch)
+        i = ch.index
+    return out
+
+
+def cusum(x: Sequence[float] | np.ndarray, *, k: float = 0.5, h: float = 5.0, warmup: int = 4) -> list[Change]:
+    """Self-starting two-sided tabular CUSUM; after an alarm the chart restarts at the dated change."""
+    v = np.asarray(x, dtype=float)
+
+    def first_alarm(i: int, start: int) -> tuple[int, bool] | None:
         sp = sn = 0.0
-        for t in range(i + warmup, v.size):
+        for t in range(start, v.size):
             z = self_starting(v, i, t)
             sp = max(0.0, sp + z - k)
             sn = max(0.0, sn - z - k)
             if sp > h or sn > h:
-                ch = _alarm(v, i, t, sp > h)
-                out.append(ch)
-                i = ch.index
-                break
-        else:
-            break
-    return out
+                return t, sp > h
+        return None
+
+    return _restarting(v, warmup, first_alarm)
 
 
 def ewma(x: Sequence[float] | np.ndarray, *, lam: float = 0.2, L: float = 3.0, warmup: int = 4) -> list[Change]:
     """Self-starting EWMA chart with exact time-varying limits; restarts at the dated change after an alarm."""
     v = np.asarray(x, dtype=float)
-    out: list[Change] = []
-    i = 0
-    warmup = max(warmup, 2)
-    while i + warmup < v.size:
+
+    def first_alarm(i: int, start: int) -> tuple[int, bool] | None:
         z = 0.0
-        for j, t in enumerate(range(i + warmup, v.size), start=1):
+        for j, t in enumerate(range(start, v.size), start=1):
             z = lam * self_starting(v, i, t) + (1 - lam) * z
             lim = L * math.sqrt(lam / (2 - lam) * (1 - (1 - lam) ** (2 * j)))
             if abs(z) > lim:
-                ch = _alarm(v, i, t, z > 0)
-                out.append(ch)
-                i = ch.index
-                break
-        else:
-            break
-    return out
+                return t, z > 0
+        return None
+
+    return _restarting(v, warmup, first_alarm)
 
 
 def change_points(

@@ -47,7 +47,7 @@ from numpy.typing import NDArray
 
 from .aggregates import weighted_mean
 from .arrays import Arrays, BoolArray, FloatArray
-from .base import ModelSpec, OptionSpec, Trajectory, decide, voice
+from .base import ModelSpec, OptionSpec, Trajectory, decide, recorded_seed, voice
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -167,19 +167,6 @@ def _issue_power(arrays: Arrays, kept: Mapping[str, Mapping[str, float]]) -> Flo
             if issue in per:
                 out[:, a, i] = float(per[issue]) * (arrays.capability[:, a] / mean)
     return out
-
-
-def _seed(rng: Any) -> int:
-    """SPEC 7: a seed, SeedSequence, Generator or None, reduced to one recorded integer seed."""
-    if isinstance(rng, np.random.Generator):
-        return int(rng.integers(0, 2**63 - 1))
-    if isinstance(rng, np.random.SeedSequence):
-        return int(rng.generate_state(2, dtype=np.uint64)[0] >> np.uint64(1))
-    if rng is None:
-        return int(np.random.SeedSequence().generate_state(2, dtype=np.uint64)[0] >> np.uint64(1))
-    if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
-        return int(rng)
-    raise TypeError(f"rng must be an int, SeedSequence, numpy Generator or None, got {type(rng).__name__}")
 
 
 def _resolve(variant: str, options: dict[str, Any]) -> ExchangeOptions:
@@ -456,7 +443,7 @@ def run(
     seed: int | None = None
     draw_seeds: list[np.random.SeedSequence] | None = None
     if opts.variant == "random-rate":
-        seed = _seed(rng)
+        seed = recorded_seed(rng, model="exchange")
         draw_seeds = np.random.SeedSequence(seed).spawn(D)
 
     starts = np.empty((D, n_rounds + 1, A, I))

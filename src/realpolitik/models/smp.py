@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 
 from .arrays import Arrays, FloatArray
-from .base import ModelSpec, OptionSpec, Trajectory, decide
+from .base import ModelSpec, OptionSpec, Trajectory, decide, recorded_seed
 from .smp_prng import KtabPRNG
 
 IntArray = np.ndarray[Any, np.dtype[np.intp]]
@@ -660,19 +660,6 @@ def simulate(pos: FloatArray, sal: FloatArray, cap: FloatArray, opts: SMPOptions
     }
 
 
-def _seed(rng: Any) -> int:
-    """SPEC 7: an int, SeedSequence or numpy Generator reduced to one KTAB seed (unsigned 64-bit)."""
-    if isinstance(rng, np.random.Generator):
-        return int(rng.integers(1, 2**63 - 1))
-    if isinstance(rng, np.random.SeedSequence):
-        return int(rng.generate_state(1, dtype=np.uint64)[0])
-    if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
-        if not 0 <= int(rng) < 2**64:
-            raise ValueError(f"smp rng must be an unsigned 64-bit seed, got {rng}")
-        return int(rng)
-    raise TypeError(f"smp rng must be an int, SeedSequence or numpy Generator, got {type(rng).__name__}")
-
-
 def _to_scale(arrays: Arrays, x: FloatArray, x0: FloatArray) -> FloatArray:
     """Map 0-1 trajectories (D, T, A, I) back to each issue's scale without adding round-off of our own.
 
@@ -701,7 +688,7 @@ def run(arrays: Arrays, *, rounds: int | None = 100, **options: Any) -> Trajecto
     rng = options.pop("rng", None)
     opts = parse_options(options, arrays.actor_ids)
     if opts.state_transitions == "Stochastic" and opts.seed is None and rng is not None:
-        opts = replace(opts, seed=_seed(rng))
+        opts = replace(opts, seed=recorded_seed(rng, lowest=1, bits=64, model="smp"))
     max_turns = 100 if rounds is None else int(rounds)
     if max_turns < 1:
         raise ValueError("smp needs rounds >= 1")
