@@ -12,11 +12,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP_RUN): pyproject.toml | $(BIN)/python
+$(STAMP_RUN): pyproject.toml setup.py src/realpolitik/models/_kernels.c | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(STAMP_DEV): pyproject.toml | $(BIN)/python
+$(STAMP_DEV): pyproject.toml setup.py src/realpolitik/models/_kernels.c | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(STAMP_RUN)
 
@@ -26,7 +26,7 @@ demo: $(STAMP_RUN)
 	@echo "The brief is at out/brief-afghanistan-2025/brief.html (open it in a browser; it works offline)."
 
 test: $(STAMP_DEV)
-	$(BIN)/python -m pytest
+	REALPOLITIK_REQUIRE_COMPILED=1 $(BIN)/python -m pytest
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 

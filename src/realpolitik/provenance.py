@@ -49,7 +49,9 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def package_versions() -> dict[str, str]:
-    out = {"realpolitik": __version__, "python": platform.python_version()}
+    from .models import kernels  # (here, not at the top: provenance is imported by code the models need)
+
+    out = {"realpolitik": __version__, "python": platform.python_version(), "kernels": kernels.describe()}
     for name in TRACKED_PACKAGES:
         try:
             out[name] = version(name)

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
+from numpy.typing import NDArray
 
 from ..models.arrays import Arrays, FloatArray
 from ..models.registry import get_model
@@ -174,19 +175,43 @@ def run_shard(experiment: Experiment, k: int) -> pa.Table:
     spec = get_model(experiment.model)
     batch = concat_arrays(per_strategy)
     options = spec.options_for(scenario.metadata, experiment.model_options)  # the file's own, then the user's
-    outcome = spec(batch, rounds=experiment.rounds, rng=model_seed(experiment.seed, k), **options).forecast  # (S·n, I)
+    outcome = spec(
+        batch, rounds=experiment.rounds, rng=model_seed(experiment.seed, k), forecast_only=True, **options
+    ).forecast  # (S·n, I)
     S, I = len(experiment.strategies), len(base.issue_ids)
     outcome = outcome.reshape(S, n, I)
     client = base.actor_ids.index(experiment.client)
     utility = np.stack([client_utility(base, client, outcome[s]) for s in range(S)])  # (S, n)
     draws = np.arange(start, stop, dtype=np.int64)
+    strategy_at = _arrow(np.repeat(np.arange(S, dtype=np.int64), n * I))
+    issue_at = _arrow(np.tile(np.arange(I, dtype=np.int64), S * n))
     return pa.table(
         {
-            "strategy": np.repeat(np.array(experiment.strategies, dtype=object), n * I),
-            "draw": np.tile(np.repeat(draws, I), S),
-            "issue": np.tile(np.array(base.issue_ids, dtype=object), S * n),
-            "outcome": outcome.reshape(-1),
-            "client_utility": np.repeat(utility.reshape(-1), I),
+            "strategy": _arrow_strings(experiment.strategies).take(strategy_at),
+            "draw": _arrow(np.tile(np.repeat(draws, I), S)),
+            "issue": _arrow_strings(base.issue_ids).take(issue_at),
+            "outcome": _arrow(outcome.reshape(-1)),
+            "client_utility": _arrow(np.repeat(utility.reshape(-1), I)),
         },
         schema=RESULT_SCHEMA,
+    )
+
+
+def _arrow(values: NDArray[Any]) -> pa.Array:
+    """A numpy int64/float64 vector as an Arrow array over the same memory.
+
+    ``pa.array(ndarray)`` would do, but its first call in a process imports pandas (0.2 s) to ask whether the
+    array is a pandas one; every lab worker would pay that for nothing.
+    """
+    flat = np.ascontiguousarray(values)
+    kind = {np.dtype(np.int64): pa.int64(), np.dtype(np.float64): pa.float64()}[flat.dtype]
+    return pa.Array.from_buffers(kind, len(flat), [None, pa.py_buffer(flat)])
+
+
+def _arrow_strings(labels: tuple[str, ...] | list[str]) -> pa.Array:
+    """A few labels as an Arrow string array, built from its buffers for the same reason as :func:`_arrow`."""
+    encoded = [label.encode() for label in labels]
+    offsets = np.cumsum([0, *map(len, encoded)], dtype=np.int32)
+    return pa.Array.from_buffers(
+        pa.string(), len(encoded), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
     )

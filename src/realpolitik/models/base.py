@@ -177,6 +177,10 @@ class ModelSpec:
     scenario_options: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
     """Options a scenario file carries for this model, read from ``scenario.metadata`` (e.g. KTAB's logged model
     parameters and PRNG seed, Decide's per-issue powers); see :meth:`options_for`."""
+    forecast_only: Mapping[str, Any] = field(default_factory=dict)
+    """Keyword arguments that make a run keep only what the forecast needs (positions), dropping per-move records
+    nobody will read: what ``__call__(..., forecast_only=True)`` adds, e.g. for the lab's large batches. They
+    must not change any position or forecast (each model's tests check this)."""
 
     @property
     def stochastic(self) -> bool:
@@ -220,11 +224,16 @@ class ModelSpec:
             out[key] = value
         return out
 
-    def __call__(self, arrays: Arrays, *, rounds: int | None = None, rng: Any = None, **options: Any) -> Trajectory:
+    def __call__(
+        self, arrays: Arrays, *, rounds: int | None = None, rng: Any = None, forecast_only: bool = False, **options: Any
+    ) -> Trajectory:
         """Run the model. ``rng`` reaches only stochastic models, so every caller can pass its seed uniformly and a
-        deterministic model is not handed an option it does not know."""
+        deterministic model is not handed an option it does not know; ``forecast_only`` adds the model's own
+        :attr:`forecast_only` arguments (for callers that read only positions and the forecast)."""
         if rng is not None and self.stochastic:
             options.setdefault("rng", rng)
+        if forecast_only:
+            options = {**self.forecast_only, **options}
         return self.run(arrays, rounds=self.default_rounds if rounds is None else rounds, **options)
 
 
