@@ -42,7 +42,8 @@ typecheck: $(STAMP_DEV)
 bench: $(STAMP_DEV)
 	$(BIN)/python -m pytest benchmarks/bench_bdm.py benchmarks/bench_smp.py benchmarks/bench_exchange.py \
 		benchmarks/bench_lab.py --benchmark-only
-	$(BIN)/python benchmarks/lab_memory.py bdm 5000 10000 20000
+	$(BIN)/python benchmarks/lab_throughput.py
+	$(BIN)/python benchmarks/lab_memory.py bdm 5000 10000 20000 40000
 	$(BIN)/python benchmarks/bench_lab_dask.py
 	$(BIN)/python benchmarks/bench_events_ingest.py --rows 1000000 --threads 1
 	$(BIN)/python benchmarks/bench_events_query.py --rows 10000000

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -94,3 +96,17 @@ def test_builtin_scenario_on_a_cluster_is_bit_identical_to_local(
     got, want = table(tmp_path / "dask"), table(builtin_local)
     assert want.num_rows == len(builtin.strategies) * 200 * len(builtin.scenario.issues)
     assert got.equals(want)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt is Linux-only")
+def test_worker_allocator_is_released_only_where_dask_set_it() -> None:
+    """Dask's nanny sets MALLOC_TRIM_THRESHOLD_; only then does a shard task retune malloc (once per process)."""
+    code = "from realpolitik.lab.executors import release_malloc_brakes as r; print(r(), r())"
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_TRIM_THRESHOLD_"}
+    plain = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert plain.stdout.split() == ["False", "False"]
+    dask_like = subprocess.run(
+        [sys.executable, "-c", code], env={**env, "MALLOC_TRIM_THRESHOLD_": "65536"}, capture_output=True, text=True
+    )
+    assert dask_like.returncode == 0, dask_like.stderr
+    assert dask_like.stdout.split() == ["True", "True"]
