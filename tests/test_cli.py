@@ -22,6 +22,17 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def test_version_says_which_kernels_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from realpolitik import __version__
+    from realpolitik.models import kernels
+
+    code, out = run("--version")
+    assert code == 0 and out.startswith(f"realpolitik {__version__} (")
+    assert ("compiled kernels" in out) == (kernels.compiled is not None)
+    monkeypatch.setattr(kernels, "compiled", None)
+    assert "numpy kernels (the C extension was not built)" in run("--version")[1]
+
+
 def test_validate_ok(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(GOOD)

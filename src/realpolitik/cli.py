@@ -74,7 +74,10 @@ FormatOpt = Annotated[
 
 def _version(value: bool) -> None:
     if value:
-        print(f"realpolitik {__version__}")
+        from .models import kernels
+
+        how = "compiled kernels" if kernels.compiled is not None else "numpy kernels (the C extension was not built)"
+        print(f"realpolitik {__version__} ({how})")
         raise typer.Exit()
 
 
