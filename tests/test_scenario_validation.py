@@ -197,3 +197,33 @@ def test_targets_short_and_long_forms(tmp_path: Path) -> None:
     ]
     path = write(tmp_path, GOOD + 'targets:\n  - "x=5"\n')
     assert problems(path) == [f"{path}:32: targets[0]: goal 'x=5' is not 'ISSUE>=NUMBER' or 'ISSUE<=NUMBER'"]
+
+
+def test_reference_problems_are_listed_beside_field_problems(tmp_path: Path) -> None:
+    text = replace_line(GOOD, "salience: 0.5}", "salience: high}")
+    text = replace_line(text, "{actor: b, issue: x", "{actor: bb, issue: x")
+    text = replace_line(text, "interventions: [talk]", "interventions: [tlak]")
+    found = problems(write(tmp_path, text))
+    assert any(p.startswith(f"{tmp_path / 's.yaml'}:16: stances[0].salience:") for p in found), found
+    assert any(p.endswith(":17: stances[1].actor: unknown actor 'bb'") for p in found), found
+    assert any(p.endswith(":30: strategies[1].interventions[0]: unknown intervention 'tlak'") for p in found), found
+    assert len(found) == 3, found
+
+
+def test_an_element_with_its_own_problem_is_not_also_unknown(tmp_path: Path) -> None:
+    # actor a's capability is malformed; the stance, link and intervention that name a must not add "unknown actor"
+    found = problems(write(tmp_path, replace_line(GOOD, "    capability: 1\n", "    capability: lots\n")))
+    assert len(found) == 1 and ":6: actors[0].capability:" in found[0], found
+
+
+def test_salvaged_problems_keep_the_document_indices(tmp_path: Path) -> None:
+    # stances[0] is malformed and left out of the second pass; the duplicate is still stances[2] of stances[1]
+    text = replace_line(GOOD, "  - {actor: a, issue: x, position: 10, salience: 0.5}\n", "  - {actor: a, issue: x}\n")
+    text = replace_line(
+        text,
+        "  - {actor: b, issue: x, position: 90,",
+        "  - {actor: a, issue: x, position: 5, salience: 1}\n  - {actor: a, issue: x, position: 90,",
+    )
+    found = problems(write(tmp_path, text))
+    assert any("stances[2]: second stance of 'a' on 'x' (first: stances[1])" in p for p in found), found
+    assert any("stances[0].position: required field is missing" in p for p in found), found

@@ -1,18 +1,36 @@
 """Turning plain data into a checked :class:`Scenario`, with every problem reported at its line.
 
 Two passes: pydantic checks each element's shape and ranges; :func:`check_references` then checks what only
-the whole document can tell (unknown actors, positions outside their issue's scale, duplicate ids, ...).
+the whole document can tell (unknown actors, positions outside their issue's scale, duplicate ids, ...). When
+the first pass fails, the second still runs on every element that passed it (:func:`_salvage`), so one run
+lists the typo in an actor id beside the malformed number elsewhere, not one after the other.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from .model import RESERVED_IDS, Estimate, Scenario
+from .model import (
+    RESERVED_IDS,
+    Actor,
+    ChannelLink,
+    Channels,
+    Estimate,
+    Goal,
+    Id,
+    Intervention,
+    Issue,
+    Scale,
+    Scenario,
+    Source,
+    Stance,
+    Strategy,
+)
 from .problems import LineMap, Loc, Problem, ScenarioError
 
 STANCE_FIELDS = ("position", "salience")
@@ -54,11 +72,127 @@ def build_scenario(data: Any, lines: LineMap, name: str) -> Scenario:
             if key not in seen:  # unions report one failure per branch; one line is enough
                 seen.add(key)
                 problems.append(lines.problem(name, loc, key[1]))
+        for loc, msg in _salvaged_references(data):
+            if (loc, msg) not in seen:
+                seen.add((loc, msg))
+                problems.append(lines.problem(name, loc, msg))
         raise ScenarioError(problems) from None
     problems = [lines.problem(name, loc, msg) for loc, msg in check_references(scenario)]
     if problems:
         raise ScenarioError(problems)
     return scenario
+
+
+_ELEMENTS: dict[str, type[BaseModel]] = {
+    "actors": Actor,
+    "issues": Issue,
+    "stances": Stance,
+    "interventions": Intervention,
+    "strategies": Strategy,
+    "targets": Goal,
+    "bibliography": Source,
+}
+_WIDE = 1e300
+# Stand-ins for elements that failed their own checks but have an id: references to them are not "unknown", and
+# they are wide and neutral enough to raise nothing of their own (their own problems are already reported).
+_STAND_INS: dict[str, Any] = {
+    "actors": lambda i: Actor(id=i, name=i, capability=Estimate(value=1.0)),
+    "issues": lambda i: Issue(id=i, name=i, scale=Scale(low=-_WIDE, high=_WIDE)),
+    "interventions": lambda i: Intervention(id=i),
+}
+_INDEX_IN_TEXT = re.compile(r"\b(actors|issues|stances|interventions|strategies|targets|bibliography)\[(\d+)\]")
+Where = dict[tuple[str, ...], list[int]]
+_SCALARS: dict[str, TypeAdapter[Any]] = {
+    "client": TypeAdapter(Id),
+    "salience_scale": TypeAdapter(Annotated[float, Field(gt=0)]),
+}
+
+
+def _salvage(data: Mapping[str, Any]) -> tuple[Scenario, Where, set[Loc]]:
+    """The elements of a document that pass field validation on their own, as a Scenario for the reference checks.
+
+    Also returns, per list, the document index of each element kept (invalid ones are dropped, or replaced by a
+    stand-in when they have an id), and the stand-ins' own paths (problems there are artefacts)."""
+    kept: dict[str, Any] = {}
+    where: Where = {}
+    stand_ins: set[Loc] = set()
+
+    def keep_valid(key: tuple[str, ...], model: type[BaseModel], items: Any) -> list[Any]:
+        good: list[Any] = []
+        at: list[int] = []
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            try:
+                good.append(model.model_validate(item))
+            except ValidationError:
+                ident = item.get("id") if isinstance(item, Mapping) else None
+                if key[0] not in _STAND_INS or not isinstance(ident, str) or not ident:
+                    continue
+                try:
+                    good.append(_STAND_INS[key[0]](ident))
+                except ValidationError:  # the id itself is malformed: nothing valid can refer to it
+                    continue
+                stand_ins.add((*key, i))
+            at.append(i)
+        where[key] = at
+        return good
+
+    for field, model in _ELEMENTS.items():
+        kept[field] = keep_valid((field,), model, data.get(field))
+    channels = data.get("channels")
+    if isinstance(channels, list):  # the short form
+        channels = {"links": channels}
+    if isinstance(channels, Mapping):
+        links = keep_valid(("channels", "links"), ChannelLink, channels.get("links"))
+        try:
+            default = Estimate.model_validate(channels.get("default", 1.0))
+        except ValidationError:
+            default = Estimate(value=1.0)
+        kept["channels"] = Channels(default=default, links=links)
+    for field, adapter in _SCALARS.items():
+        if field in data:
+            try:
+                kept[field] = adapter.validate_python(data[field])
+            except ValidationError:
+                continue
+    return Scenario.model_construct(**kept), where, stand_ins
+
+
+def _salvaged_references(data: Mapping[str, Any]) -> list[tuple[Loc, str]]:
+    """:func:`check_references` on what :func:`_salvage` kept, located in the original document.
+
+    Checks that need an element that failed its own checks may miss a problem here; they all run again, complete,
+    once the field problems are fixed. They never report one that is not there.
+    """
+    try:
+        salvaged, where, stand_ins = _salvage(data)
+        found = check_references(salvaged)
+    except (ValidationError, TypeError, ValueError, AttributeError):
+        return []
+
+    def original(loc: Loc) -> Loc:
+        for key, at in where.items():
+            n = len(key)
+            index = loc[n] if len(loc) > n and loc[:n] == key else None
+            if isinstance(index, int) and index < len(at):
+                return (*key, at[index], *loc[n + 1 :])
+        return loc
+
+    def original_text(msg: str) -> str:
+        def swap(m: re.Match[str]) -> str:
+            at, i = where.get((m.group(1),), []), int(m.group(2))
+            return f"{m.group(1)}[{at[i]}]" if i < len(at) else m.group(0)
+
+        return _INDEX_IN_TEXT.sub(swap, msg)
+
+    out = []
+    for loc, msg in found:
+        located = original(loc)
+        if any(located[: len(s)] == s for s in stand_ins):
+            continue
+        if msg.startswith("a scenario needs at least one") and data.get(str(loc[0])):
+            continue  # it lists some; they all failed their own checks
+        out.append((located, original_text(msg)))
+    return out
 
 
 def _duplicates(kind: str, ids: Iterable[str]) -> list[tuple[Loc, str]]:
