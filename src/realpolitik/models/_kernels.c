@@ -4,10 +4,12 @@
  * row and about 40 % of a lab run. numpy does it in three passes over a (K, A, A, rows) temporary whose inner
  * loops are short; here it is one pass with the batch axis innermost, so the compiler vectorises over rows.
  *
- * Bits: every output element is accumulated as ((0 + t_0) + t_1) + ... + t_{K-1}, t_k = w_k * max(0, diff), in
- * voter order, which is what numpy's einsum does; each lane of a vector is one batch row, so vectorising changes
- * no order. The build must not contract a*b+c into an FMA or reassociate (no -ffast-math; setup.py passes
- * -ffp-contract=off), and tests/test_models_kernels.py checks bit equality against the numpy path.
+ * Bits: every output element is t_0 + t_1 + ... + t_{K-1}, t_k = w_k * max(0, diff), added left to right in voter
+ * order, which is what numpy's add.reduce over the outer axis does in the numpy twin; each lane of a vector is one
+ * batch row, so vectorising changes no order. max(0, d) is numpy's maximum(d, +0): d where d > 0 or d is NaN (NaN
+ * propagates, as in numpy), else +0. The build must not contract a*b+c into an FMA or reassociate (no
+ * -ffast-math; setup.py passes -ffp-contract=off), and tests/test_models_kernels.py checks bit equality against
+ * the numpy path, NaN and infinities included.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -26,15 +28,19 @@ static void vote_sum(const double *restrict v, const double *restrict w, double 
     for (Py_ssize_t i = 0; i < A; i++) {
         for (Py_ssize_t j = 0; j < A; j++) {
             double *restrict acc = out + (i * A + j) * B;
-            for (Py_ssize_t b = 0; b < B; b++) acc[b] = 0.0;
+            if (K == 0) {
+                for (Py_ssize_t b = 0; b < B; b++) acc[b] = 0.0;
+                continue;
+            }
             for (Py_ssize_t k = 0; k < K; k++) {
                 const double *restrict vi = v + (k * A + i) * B;
                 const double *restrict vj = v + (k * A + j) * B;
                 const double *restrict wk = w + k * B;
                 for (Py_ssize_t b = 0; b < B; b++) {
                     double d = vj[b] - vi[b];
-                    double m = d > 0.0 ? d : 0.0; /* numpy's maximum(d, +0): d where d > 0, else +0 (d is never NaN) */
-                    acc[b] = acc[b] + wk[b] * m;
+                    double m = (d > 0.0 || d != d) ? d : 0.0;
+                    double t = wk[b] * m;
+                    acc[b] = k == 0 ? t : acc[b] + t;
                 }
             }
         }

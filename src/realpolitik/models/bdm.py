@@ -181,13 +181,17 @@ def _support_last(v: FloatArray, w: FloatArray) -> FloatArray:
 
 def _support_last_numpy(v: FloatArray, w: FloatArray) -> FloatArray:
     """:func:`_support_last` in numpy. With the batch axis last every broadcast runs along contiguous rows; the
-    (K, A, A, rows) temporary is cut into pieces of about ``_DIRECT_ELEMS`` that stay in cache. ``einsum`` does
-    the weighting and the sum over voters in one pass, adding in voter order (as ``add.reduce`` would), so
-    the bits depend neither on the piece size nor on the layout. ``maximum`` against an array of zeros, not
-    the scalar 0: numpy's scalar-broadcast path is not vectorised and takes twice as long.
+    (K, A, A, rows) temporary is cut into pieces of about ``_DIRECT_ELEMS`` that stay in cache. The weighting is a
+    multiplication and the sum over voters an ``add.reduce`` over the outer axis, which adds in voter order, so
+    the bits depend neither on the piece size nor on the layout, and match the compiled kernel on every platform
+    (``einsum`` would be one pass less, but its inner loop fuses multiply and add where numpy is built with FMA,
+    which rounds differently). ``maximum`` against an array of zeros, not the scalar 0: numpy's scalar-broadcast
+    path is not vectorised and takes twice as long.
     """
     K, A, B = v.shape
-    out = np.empty((A, A, B))
+    out = np.zeros((A, A, B))
+    if K == 0:
+        return out
     step = max(1, min(B, _DIRECT_ELEMS // max(1, K * A * A)))
     buf = np.empty((K, A, A, step))
     zero = np.zeros((K, A, A, step))
@@ -197,7 +201,8 @@ def _support_last_numpy(v: FloatArray, w: FloatArray) -> FloatArray:
         diff = buf[..., : hi - lo]
         np.subtract(vb[:, None, :, :], vb[:, :, None, :], out=diff)  # (k, i, j, b) = v_kj − v_ki
         np.maximum(diff, zero[..., : hi - lo], out=diff)
-        np.einsum("kijb,kb->ijb", diff, w[:, lo:hi], out=out[:, :, lo:hi])
+        np.multiply(diff, w[:, None, None, lo:hi], out=diff)
+        np.add.reduce(diff, axis=0, out=out[:, :, lo:hi])
     return out
 
 

@@ -14,32 +14,6 @@ import yaml
 
 from .problems import LineMap, Loc, Problem, ScenarioError
 
-# libyaml's parser, when PyYAML was built with it (its wheels are), is about 10x faster than the pure-Python one,
-# which matters for every command that loads a scenario (the lab's start-up). It counts some line breaks
-# differently and words its errors differently, so it is only the fast path for well-formed text with plain line
-# breaks; anything it rejects is parsed again by the pure-Python loader, whose errors and lines we report.
-_FastLoader: Any = getattr(yaml, "CSafeLoader", None)
-_ODD_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
-
-
-def _parse_fast(text: str, name: str) -> tuple[Any, LineMap] | None:
-    """Data and lines via libyaml, or None when it is missing, the text is unusual, or anything is wrong."""
-    if _FastLoader is None or any(c in text for c in _ODD_BREAKS):
-        return None
-    try:
-        loader = _FastLoader(text)
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        lines = LineMap()
-        problems: list[Problem] = []
-        _walk(node, (), lines, problems, name)
-        if problems:
-            return None
-        return loader.construct_document(node), lines
-    except (yaml.YAMLError, RecursionError, ValueError, OverflowError):
-        return None
-
 
 def _line(node: yaml.Node) -> int:
     return int(node.start_mark.line) + 1
@@ -73,9 +47,6 @@ def parse_document(text: str, name: str, *, is_json: bool = False) -> tuple[Any,
             raise ScenarioError([Problem(name, exc.lineno, (), f"malformed JSON: {exc.msg}")]) from None
         except RecursionError:
             raise ScenarioError([Problem(name, 1, (), "malformed JSON: nested too deeply")]) from None
-    fast = _parse_fast(text, name)
-    if fast is not None:
-        return fast
     try:
         loader = yaml.SafeLoader(text)
     except yaml.reader.ReaderError as exc:
