@@ -402,3 +402,21 @@ def test_decide_per_issue_powers_reach_the_model_from_the_file(tmp_path: Path) -
     )
     with pytest.raises(ValueError, match="not both"):
         exchange.run(arrays, power=by_hand, **options)
+
+
+def test_draw_keys_choose_which_draws_share_random_rates() -> None:
+    """Four copies of one case with keys 0, 1, 0, 1: copies with the same key get the same random rates (the lab's
+    common random numbers across strategies); without keys each draw has its own stream, and keys 0..D-1 are the
+    same streams as no keys."""
+    one = random_case(A=7, I=5, D=1, seed=5)
+    four = one.take(np.zeros(4, dtype=np.intp))
+    keyed = exchange.run(four, rounds=3, variant="random-rate", rng=42, draw_keys=[0, 1, 0, 1])
+    np.testing.assert_array_equal(keyed.positions[0], keyed.positions[2])
+    np.testing.assert_array_equal(keyed.positions[1], keyed.positions[3])
+    assert not np.array_equal(keyed.positions[0], keyed.positions[1])
+    plain = exchange.run(four, rounds=3, variant="random-rate", rng=42)
+    counted = exchange.run(four, rounds=3, variant="random-rate", rng=42, draw_keys=np.arange(4))
+    np.testing.assert_array_equal(plain.positions, counted.positions)
+    np.testing.assert_array_equal(plain.positions[1], keyed.positions[1])
+    with pytest.raises(ValueError, match="one per draw"):
+        exchange.run(four, rounds=1, variant="random-rate", rng=42, draw_keys=[0, 1])

@@ -555,3 +555,20 @@ def test_option_values_are_parsed_as_what_they_look_like() -> None:
     }
     assert spec.options_for({"ktab": {"prng_seed": "9"}}, {"seed": 4}) == {"seed": 4, "prng_discard": 3}
     assert get_model("compromise").options_for({"ktab": {"prng_seed": "9"}}) == {}
+
+
+def test_draw_keys_give_each_key_its_own_ktab_seed() -> None:
+    """With draw keys, draws with the same key share KTAB's PRNG numbers and others do not; each draw's seed is
+    recorded and replays that draw alone."""
+    one = random_arrays(6, 2, seed=5)
+    four = one.take(np.zeros(4, dtype=np.intp))
+    stoch = {"state_transitions": "Stochastic"}
+    t = smp.run(four, rounds=10, rng=123, draw_keys=[0, 1, 0, 1], **stoch)
+    seeds = t.details["seed"]
+    assert seeds[0] == seeds[2] != seeds[1] == seeds[3] and t.options["seed"] == 123
+    np.testing.assert_array_equal(t.positions[0], t.positions[2])
+    for d in (0, 1):
+        alone = smp.run(one, rounds=10, seed=seeds[d], **stoch)
+        np.testing.assert_array_equal(alone.positions[0], t.positions[d])
+    shared = smp.run(four, rounds=10, rng=123, **stoch)  # without keys: KTAB's one seed for every draw
+    assert shared.details["seed"] == [123] * 4

@@ -126,9 +126,15 @@ def shard_seed(seed: int, k: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed, spawn_key=(k,))
 
 
-def model_seed(seed: int, k: int) -> np.random.SeedSequence:
-    """The stream a stochastic model draws from in shard ``k``: independent of the input sampling stream."""
-    return np.random.SeedSequence(seed, spawn_key=(k, 1))
+MODEL_STREAM = 2**32
+"""Spawn key of the stochastic models' stream, past any shard index: independent of every shard's input stream."""
+
+
+def model_seed(seed: int) -> np.random.SeedSequence:
+    """The root of a stochastic model's own random numbers in the experiment. Draw d's noise comes from this
+    and d alone (the model is given draw keys), so every strategy meets the same noise in draw d (common random
+    numbers) and a draw's result does not depend on the shard it fell in."""
+    return np.random.SeedSequence(seed, spawn_key=(MODEL_STREAM,))
 
 
 def concat_arrays(parts: list[Arrays]) -> Arrays:
@@ -175,10 +181,16 @@ def run_shard(experiment: Experiment, k: int) -> pa.Table:
     spec = get_model(experiment.model)
     batch = concat_arrays(per_strategy)
     options = spec.options_for(scenario.metadata, experiment.model_options)  # the file's own, then the user's
-    outcome = spec(
-        batch, rounds=experiment.rounds, rng=model_seed(experiment.seed, k), forecast_only=True, **options
-    ).forecast  # (S·n, I)
     S, I = len(experiment.strategies), len(base.issue_ids)
+    draw_keys = np.tile(np.arange(start, stop, dtype=np.int64), S)  # the batch is strategy-major
+    outcome = spec(
+        batch,
+        rounds=experiment.rounds,
+        rng=model_seed(experiment.seed),
+        draw_keys=draw_keys,
+        forecast_only=True,
+        **options,
+    ).forecast  # (S·n, I)
     outcome = outcome.reshape(S, n, I)
     client = base.actor_ids.index(experiment.client)
     utility = np.stack([client_utility(base, client, outcome[s]) for s in range(S)])  # (S, n)

@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from ..provenance import atomic_write_bytes, package_versions, sha256_bytes, write_json
 from .executors import Executor, LocalExecutor
-from .experiment import Experiment
+from .experiment import MODEL_STREAM, Experiment
 
 MANIFEST = "manifest.json"
 
@@ -59,6 +59,8 @@ def new_manifest(experiment: Experiment, executor: str, source: dict[str, str] |
         "scenario_source": source or {},
         "seed": experiment.seed,
         "shard_seeds": {f"{k:05d}": {"entropy": experiment.seed, "spawn_key": [k]} for k in range(experiment.n_shards)},
+        # a stochastic model's own numbers: root SeedSequence(seed, spawn_key=[MODEL_STREAM]), draw d keyed by d
+        "model_seed": {"entropy": experiment.seed, "spawn_key": [MODEL_STREAM], "draw_keys": "draw index"},
         "versions": package_versions(),
         "executor": executor,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

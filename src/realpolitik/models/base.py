@@ -119,6 +119,18 @@ def recorded_seed(rng: Any, *, lowest: int = 0, bits: int = 63, model: str = "mo
     raise TypeError(f"{model} rng must be an int, SeedSequence, numpy Generator or None, got {type(rng).__name__}")
 
 
+def draw_seed_sequences(seed: int, n_draws: int, draw_keys: Any = None) -> list[np.random.SeedSequence]:
+    """One independent stream per draw: ``SeedSequence(seed, spawn_key=(key,))``, the key being the draw's index
+    or its entry in ``draw_keys``. Without keys this is ``SeedSequence(seed).spawn(n_draws)``, stream for stream."""
+    if draw_keys is None:
+        keys = list(range(n_draws))
+    else:
+        keys = [int(k) for k in np.asarray(draw_keys).reshape(-1)]
+        if len(keys) != n_draws or any(k < 0 for k in keys):
+            raise ValueError(f"draw_keys must be {n_draws} non-negative integers, one per draw, got {len(keys)}")
+    return [np.random.SeedSequence(seed, spawn_key=(k,)) for k in keys]
+
+
 def actor_keys(names: Sequence[str]) -> list[str]:
     """JSON keys for actors: the names as written, with `` (2)``, `` (3)`` added to repeats in input order.
 
@@ -225,13 +237,28 @@ class ModelSpec:
         return out
 
     def __call__(
-        self, arrays: Arrays, *, rounds: int | None = None, rng: Any = None, forecast_only: bool = False, **options: Any
+        self,
+        arrays: Arrays,
+        *,
+        rounds: int | None = None,
+        rng: Any = None,
+        draw_keys: Any = None,
+        forecast_only: bool = False,
+        **options: Any,
     ) -> Trajectory:
-        """Run the model. ``rng`` reaches only stochastic models, so every caller can pass its seed uniformly and a
-        deterministic model is not handed an option it does not know; ``forecast_only`` adds the model's own
-        :attr:`forecast_only` arguments (for callers that read only positions and the forecast)."""
-        if rng is not None and self.stochastic:
-            options.setdefault("rng", rng)
+        """Run the model. ``rng`` and ``draw_keys`` reach only stochastic models, so every caller can pass them
+        uniformly and a deterministic model is not handed an option it does not know; ``forecast_only`` adds the
+        model's own :attr:`forecast_only` arguments (for callers that read only positions and the forecast).
+
+        ``draw_keys`` (one non-negative int per draw) says which draws share the model's own random numbers: the
+        noise of a draw comes from ``(seed, key)`` alone (:func:`draw_seed_sequences`). The lab gives every
+        strategy's copy of draw d the key d, so strategies meet the same model noise (common random numbers) and
+        the result of a draw does not depend on how the draws were cut into shards."""
+        if self.stochastic:
+            if rng is not None:
+                options.setdefault("rng", rng)
+            if draw_keys is not None:
+                options.setdefault("draw_keys", draw_keys)
         if forecast_only:
             options = {**self.forecast_only, **options}
         return self.run(arrays, rounds=self.default_rounds if rounds is None else rounds, **options)

@@ -47,7 +47,7 @@ from numpy.typing import NDArray
 
 from .aggregates import weighted_mean
 from .arrays import Arrays, BoolArray, FloatArray
-from .base import ModelSpec, OptionSpec, Trajectory, decide, recorded_seed, voice
+from .base import ModelSpec, OptionSpec, Trajectory, decide, draw_seed_sequences, recorded_seed, voice
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -88,6 +88,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
     OptionSpec("variant", "equal-gain", VARIANTS, "equal-gain: both gain the same (Stokman & Van Oosten 1994); "
                "random-rate: the rate is drawn between equal gain and one side's break-even (Dijkstra et al. 2018)."),
     OptionSpec("rng", None, None, "seed or numpy Generator for random-rate (recorded as options['seed'])."),
+    OptionSpec("draw_keys", None, None, "one int per draw: draws with the same key share random numbers (the lab)"),
     OptionSpec("spread", 1.0, None, "random-rate only: how far (0–1) toward a break-even rate a draw may go "
                "(Decide's p)."),
     OptionSpec("power", None, None, "per actor-issue power (A, I) or (D, A, I); default: capability on every "
@@ -173,7 +174,7 @@ def _resolve(variant: str, options: dict[str, Any]) -> ExchangeOptions:
     known = {"spread", "salience_weight", "fixed_weight", "outcome", "nbs_check"}
     unknown = sorted(set(options) - known)
     if unknown:
-        also = "power, issue_power, rng, variant"
+        also = "power, issue_power, rng, draw_keys, variant"
         raise TypeError(f"exchange got unknown options {unknown} (known: {also}, {', '.join(known)})")
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
@@ -404,6 +405,7 @@ def run(
     rounds: int | None = 10,
     variant: str = "equal-gain",
     rng: Any = None,
+    draw_keys: Any = None,
     power: Any = None,
     issue_power: Mapping[str, Mapping[str, float]] | None = None,
     **options: Any,
@@ -411,7 +413,9 @@ def run(
     """Run the exchange model for ``rounds`` rounds (Decide's "iterations"); returns the start positions per round.
 
     Options (see :data:`OPTION_SPECS`): ``variant`` ("equal-gain" | "random-rate"), ``rng`` (random-rate: int,
-    SeedSequence or Generator; the seed used is recorded in ``options['seed']``), ``spread`` (0–1, random-rate),
+    SeedSequence or Generator; the seed used is recorded in ``options['seed']``), ``draw_keys`` (random-rate: one
+    int per draw, draws with the same key get the same random rates; default: every draw its own stream,
+    :func:`.base.draw_seed_sequences`), ``spread`` (0–1, random-rate),
     ``power`` (per actor-issue power, default the capability), ``issue_power`` (Decide's per-issue powers by id,
     scaled by capability; see :func:`options_from_metadata`), ``salience_weight``/``fixed_weight`` (how far
     start positions follow voting positions), ``outcome`` ("nbs" | "rule").
@@ -444,7 +448,7 @@ def run(
     draw_seeds: list[np.random.SeedSequence] | None = None
     if opts.variant == "random-rate":
         seed = recorded_seed(rng, model="exchange")
-        draw_seeds = np.random.SeedSequence(seed).spawn(D)
+        draw_seeds = draw_seed_sequences(seed, D, draw_keys)
 
     starts = np.empty((D, n_rounds + 1, A, I))
     voting = np.empty((D, n_rounds, A, I))

@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 
 from .arrays import Arrays, FloatArray
-from .base import ModelSpec, OptionSpec, Trajectory, decide, recorded_seed
+from .base import ModelSpec, OptionSpec, Trajectory, decide, draw_seed_sequences, recorded_seed
 from .smp_prng import KtabPRNG
 
 IntArray = np.ndarray[Any, np.dtype[np.intp]]
@@ -683,11 +683,16 @@ def run(arrays: Arrays, *, rounds: int | None = 100, **options: Any) -> Trajecto
     A stochastic run re-seeds KTAB's PRNG with the same seed for every draw, so draw d equals a single run.
     The seed is ``seed`` (KTAB's own, e.g. a scenario file's ``prngSeed``) when given, else ``rng`` reduced to
     one KTAB seed (SPEC 7: an int is the seed itself; a SeedSequence or Generator yields one), else a fresh
-    random one; the seed used is recorded in ``options['seed']`` (and ``details['seed']``).
+    random one; the seed used is recorded in ``options['seed']`` (and ``details['seed']``). With ``draw_keys``
+    (one int per draw, e.g. from the lab) each draw instead gets its own KTAB seed derived from that seed and its
+    key (:func:`.base.draw_seed_sequences`): draws with the same key share the PRNG's numbers, others do not;
+    ``details['seed']`` lists the seed of every draw.
     """
     rng = options.pop("rng", None)
+    draw_keys = options.pop("draw_keys", None)
     opts = parse_options(options, arrays.actor_ids)
-    if opts.state_transitions == "Stochastic" and opts.seed is None and rng is not None:
+    stochastic = opts.state_transitions == "Stochastic"
+    if stochastic and opts.seed is None and (rng is not None or draw_keys is not None):
         opts = replace(opts, seed=recorded_seed(rng, lowest=1, bits=64, model="smp"))
     max_turns = 100 if rounds is None else int(rounds)
     if max_turns < 1:
@@ -695,7 +700,12 @@ def run(arrays: Arrays, *, rounds: int | None = 100, **options: Any) -> Trajecto
     x = arrays.normalised_position()
     sal = arrays.salience * arrays.present[None].astype(np.float64)
     D = arrays.shape[0]
-    runs = [simulate(x[d], sal[d], arrays.capability[d], opts, max_turns) for d in range(D)]
+    per_draw = [opts] * D
+    if stochastic and draw_keys is not None:
+        assert opts.seed is not None
+        streams = draw_seed_sequences(opts.seed, D, draw_keys)
+        per_draw = [replace(opts, seed=recorded_seed(q, bits=64, model="smp") or 1) for q in streams]
+    runs = [simulate(x[d], sal[d], arrays.capability[d], per_draw[d], max_turns) for d in range(D)]
     width = max(r["positions"].shape[0] for r in runs)
 
     def pad(v: FloatArray) -> FloatArray:
@@ -713,8 +723,9 @@ def run(arrays: Arrays, *, rounds: int | None = 100, **options: Any) -> Trajecto
     }
     forecast = decide(arrays, positions[:, -1])
     shown = {k: v for k, v in opts.__dict__.items() if k not in ("choose", "option_order")}
-    if opts.state_transitions == "Stochastic":
-        shown["seed"] = runs[0]["seed"]  # every draw uses the same one
+    if stochastic:
+        # the seed of every draw without draw_keys, the root of theirs with them (details['seed'] lists them all)
+        shown["seed"] = opts.seed if opts.seed is not None else runs[0]["seed"]
     return Trajectory("smp", arrays, positions, forecast, options=shown, details=details)
 
 
@@ -730,6 +741,7 @@ OPTION_SPECS = (
     OptionSpec("bargn_model", "InitOnlyInterp", BARGN_MODELS, "whose interpolation becomes the bargain"),
     OptionSpec("seed", None, None, "KTAB PRNG seed for Stochastic transitions (None/0: from rng, else random)"),
     OptionSpec("rng", None, None, "seed, SeedSequence or Generator reduced to the KTAB seed when seed is unset"),
+    OptionSpec("draw_keys", None, None, "one int per draw: each key its own KTAB seed, derived from seed (the lab)"),
     OptionSpec("prng_discard", 0, None, "PRNG draws discarded before the run (smpc 2017: 3; set from a file's seed)"),
     OptionSpec("ideal_adjustment", (), None, "(adjusting, reference, rate) triples: ideals drift toward positions"),
     OptionSpec("min_turns", 2, None, "turns before the stopping rule may fire"),
