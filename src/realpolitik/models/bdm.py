@@ -276,23 +276,14 @@ class _Case:
         self._rows = np.arange(B)
         self._cache: dict[str, NDArray[Any]] = {}
 
-    def rows(self, lo: int, hi: int) -> _Case:
-        """The same case restricted to batch rows lo..hi, copied contiguous."""
+    def rows(self, which: slice | BoolArray) -> _Case:
+        """The same case restricted to some batch rows (a slice, or a mask over this case's rows), copied
+        contiguous."""
         sub = object.__new__(_Case)
         sub.__dict__.update(self.__dict__)
         for name in ("active", "s", "w", "x0"):
-            setattr(sub, name, np.ascontiguousarray(getattr(self, name)[:, lo:hi]))
-        sub.delta, sub._rows = self.delta[lo:hi], self._rows[lo:hi]
-        sub._cache = {}
-        return sub
-
-    def keep(self, mask: BoolArray) -> _Case:
-        """The same case restricted to the rows where ``mask`` (over this case's rows) is True."""
-        sub = object.__new__(_Case)
-        sub.__dict__.update(self.__dict__)
-        for name in ("active", "s", "w", "x0"):
-            setattr(sub, name, np.ascontiguousarray(getattr(self, name)[:, mask]))
-        sub.delta, sub._rows = self.delta[mask], self._rows[mask]
+            setattr(sub, name, np.ascontiguousarray(getattr(self, name)[:, which]))
+        sub.delta, sub._rows = self.delta[which], self._rows[which]
         sub._cache = {}
         return sub
 
@@ -731,15 +722,14 @@ def run(
 
     def run_rows(lo: int) -> None:
         hi = min(B, lo + step)
-        chunk = case.rows(lo, hi)
-        cols: slice | IntArray = slice(lo, hi)  # where the chunk's rows go in the history
-        where = np.arange(lo, hi)  # the same as indices
+        chunk = case.rows(slice(lo, hi))
+        where = np.arange(lo, hi)  # where the chunk's rows go in the history
         x = chunk.x0
         for k in range(n_rounds):
             new, *recorded = _round(chunk, x, opts)
-            history[k + 1][:, cols] = new
+            history[k + 1][:, where] = new
             for name, value in zip(names, recorded, strict=False):
-                records[name][k][:, cols] = value
+                records[name][k][:, where] = value
             # A round is a pure function of the positions, so a row whose positions came back bit for bit the
             # same is at a fixed point: every later round repeats this one. Such rows are filled in and dropped
             # (once enough of them gather to pay for the copy), which changes no bit of any result.
@@ -754,8 +744,7 @@ def run(
                 if n_fixed == fixed.size:
                     return
                 moving = ~fixed
-                cols = where = where[moving]
-                chunk, x = chunk.keep(moving), np.ascontiguousarray(x[:, moving])
+                where, chunk, x = where[moving], chunk.rows(moving), np.ascontiguousarray(x[:, moving])
 
     for lo in range(0, B, step) if n_rounds else ():
         run_rows(lo)

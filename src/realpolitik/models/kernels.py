@@ -27,5 +27,5 @@ compiled: ModuleType | None = _load()
 
 
 def describe() -> str:
-    """'compiled' or 'numpy': which code the models run, for manifests and ``realpolitik models -v``."""
+    """'compiled' or 'numpy': which code the models run, as manifests record it."""
     return "compiled" if compiled is not None else "numpy"
