@@ -205,10 +205,13 @@ def test_seeded_runs_repeat_and_seeds_are_recorded(deu3_file: Path) -> None:
     a = run_backtest(deu3_file, ["median"], n_boot=300, rng=11).to_json_dict()
     b = run_backtest(deu3_file, ["median"], n_boot=300, rng=11).to_json_dict()
     assert a == b and a["seed"] == 11
+    # a Generator or SeedSequence is reduced to a seed that is recorded and reproduces the run on its own
     gen = run_backtest(deu3_file, ["median"], n_boot=300, rng=np.random.default_rng(11))
-    assert gen.seed is None
+    assert isinstance(gen.seed, int)
+    assert run_backtest(deu3_file, ["median"], n_boot=300, rng=gen.seed).to_json_dict() == gen.to_json_dict()
     seq = run_backtest(deu3_file, ["median"], n_boot=300, rng=np.random.SeedSequence(5))
-    assert seq.seed == 5
+    assert isinstance(seq.seed, int)
+    assert run_backtest(deu3_file, ["median"], n_boot=300, rng=seq.seed).to_json_dict() == seq.to_json_dict()
     with pytest.raises(ValueError, match="n_boot"):
         run_backtest(deu3_file, ["median"], n_boot=0)
 

@@ -162,4 +162,4 @@ def test_stochastic_model_noise_is_common_to_strategies_and_free_of_sharding(tmp
     assert all(by[("same", d)] == by[("status_quo", d)] for d in range(12))
     assert len({by[("status_quo", d)] for d in range(12)}) > 1, "every draw met the same noise"
     manifest = (tmp_path / "whole" / "manifest.json").read_text()
-    assert '"model_seed"' in manifest
+    assert '"model_noise"' in manifest and '"draw_scheme": 2' in manifest

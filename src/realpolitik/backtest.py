@@ -26,12 +26,12 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from . import randomness
 from .models.arrays import Arrays, BoolArray, FloatArray
 from .models.base import ModelSpec
 from .models.registry import available_models, get_model
 
 Capability = Literal["weights", "equal"]
-RNGLike = int | np.random.Generator | np.random.SeedSequence | None
 
 BASELINE = "compromise"
 """The model every other one is compared with (paired differences): the weighted mean, hard to beat on EU data."""
@@ -336,24 +336,6 @@ class BacktestResult:
 # running
 
 
-def _seed_of(rng: RNGLike) -> tuple[np.random.Generator, int | None]:
-    """SPEC 7: accept an int, a SeedSequence, a Generator or None; return the generator and a recordable seed.
-
-    A Generator passed in has no recoverable seed (recorded as None); pass an int to make a run reproducible
-    from its own output.
-    """
-    if isinstance(rng, np.random.Generator):
-        return rng, None
-    if isinstance(rng, np.random.SeedSequence):
-        entropy = rng.entropy
-        return np.random.default_rng(rng), entropy if isinstance(entropy, int) else None
-    if rng is None:
-        seq = np.random.SeedSequence()
-        entropy = seq.entropy
-        return np.random.default_rng(seq), entropy if isinstance(entropy, int) else None
-    return np.random.default_rng(int(rng)), int(rng)
-
-
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
@@ -439,7 +421,7 @@ def run_backtest(
     path: str | os.PathLike[str],
     models: list[str] | None = None,
     *,
-    rng: RNGLike = 0,
+    rng: randomness.RNGLike = 0,
     n_boot: int = 2000,
     capability: Capability = "weights",
     rounds: int | None = None,
@@ -464,7 +446,7 @@ def run_backtest(
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     names = list(available_models()) if models is None else list(dict.fromkeys(models))
     specs = {name: get_model(name) for name in names}
-    generator, seed = _seed_of(rng)
+    generator, seed = randomness.generator(rng)
     data = read_deu3(path)
     data.capability(capability)  # a bad choice is the caller's error, not every model's failure
     rows = data.scored

@@ -17,7 +17,7 @@ import numpy as np
 from ..lab.experiment import Experiment, Target, client_utility
 from ..lab.interventions import apply_strategy, change_values, sampled_arrays
 from ..lab.runner import run_experiment
-from ..lab.sampling import FloatArray, sample_unit, to_values, uncertain_inputs
+from ..lab.sampling import FloatArray, draw_values, uncertain_inputs
 from ..lab.sensitivity import analyse
 from ..lab.summary import summarise
 from ..models import available_models, from_scenario
@@ -90,7 +90,7 @@ def model_forecasts(scenario: Scenario, models: Sequence[str] | None, draws: int
     inputs = uncertain_inputs(scenario)
     sampled = None
     if inputs and draws > 0:
-        values = to_values(inputs, sample_unit(draws, len(inputs), np.random.default_rng(seed)))
+        values = draw_values(inputs, seed, 0, draws)
         sampled = sampled_arrays(scenario, inputs, values)
     out = []
     for name in names:

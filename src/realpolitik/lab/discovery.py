@@ -1,7 +1,7 @@
 """Scenario discovery on a finished experiment: under which input ranges does a strategy miss its targets?
 
 The inputs of every draw are not stored with the results: they are regenerated from the experiment's seed
-(the same spawned stream per shard), which is both cheaper and a check that the run is reproducible.
+(keyed per draw, as the shards drew them), which is both cheaper and a check that the run is reproducible.
 """
 
 from __future__ import annotations
@@ -11,20 +11,15 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from .experiment import Experiment, shard_seed
+from .experiment import Experiment
 from .prim import Discovery, discover_boxes
-from .sampling import FloatArray, sample_unit, to_values, uncertain_inputs
+from .sampling import FloatArray, draw_values, uncertain_inputs
 
 
 def experiment_inputs(experiment: Experiment) -> tuple[list[str], FloatArray]:
     """Names and values (draws, k) of the uncertain inputs of every draw, as the shards drew them."""
     inputs = uncertain_inputs(experiment.scenario)
-    parts = []
-    for k in range(experiment.n_shards):
-        start, stop = experiment.shard_range(k)
-        unit = sample_unit(stop - start, len(inputs), np.random.default_rng(shard_seed(experiment.seed, k)))
-        parts.append(to_values(inputs, unit))
-    return [i.name for i in inputs], np.concatenate(parts)
+    return [i.name for i in inputs], draw_values(inputs, experiment.seed, 0, experiment.draws)
 
 
 def failures(out: Path, experiment: Experiment, strategy: str) -> np.ndarray:

@@ -1,7 +1,7 @@
 """An experiment: strategies × seeded Monte Carlo draws of the uncertain inputs, run in shards.
 
-Why shards: each shard is one pure function call (its own spawned seed, one batched model call for all its
-draws and all strategies), so shards can run anywhere (this process, a process pool, a Dask cluster) and give
+Why shards: each shard is one pure function call (one batched model call for all its draws and all
+strategies; every draw's inputs and model noise keyed by the draw's index, see :mod:`realpolitik.randomness`), so shards can run anywhere (this process, a process pool, a Dask cluster) and give
 bit-identical results; each finished shard is written once, atomically, as Parquet, and the manifest records
 it, so an interrupted run resumes without losing or doubling a draw.
 
@@ -22,9 +22,10 @@ from numpy.typing import NDArray
 
 from ..models.arrays import Arrays, FloatArray
 from ..models.registry import get_model
+from ..randomness import DRAW_SCHEME, model_seed_sequence
 from ..scenario.model import Scenario
 from .interventions import apply_strategy, change_values, sampled_arrays
-from .sampling import sample_unit, to_values, uncertain_inputs
+from .sampling import draw_values, uncertain_inputs
 
 RESULT_SCHEMA = pa.schema(
     [
@@ -99,7 +100,10 @@ class Experiment:
         return start, min(self.draws, start + self.shard_size)
 
     def definition(self) -> dict[str, Any]:
-        """The parameters that fix the numbers, as plain data (hashed to name the experiment)."""
+        """The parameters that fix the numbers, as plain data (hashed to name the experiment).
+
+        The shard size is not among them: draws are keyed per draw, so it changes how the work is split, never
+        a number. The draw scheme's version is, so results of another scheme are never taken for these."""
         return {
             "scenario_sha256": scenario_hash(self.scenario),
             "strategies": list(self.strategies),
@@ -109,7 +113,7 @@ class Experiment:
             "model": self.model,
             "rounds": self.rounds,
             "model_options": self.model_options,
-            "shard_size": self.shard_size,
+            "draw_scheme": DRAW_SCHEME,
         }
 
     def key(self) -> str:
@@ -119,22 +123,6 @@ class Experiment:
 def scenario_hash(scenario: Scenario) -> str:
     """A hash of the scenario's content (not of its file), so a reformatted file is the same scenario."""
     return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
-
-
-def shard_seed(seed: int, k: int) -> np.random.SeedSequence:
-    """SPEC 7 / NumPy practice: one independent stream per shard, spawned from the experiment's seed."""
-    return np.random.SeedSequence(seed, spawn_key=(k,))
-
-
-MODEL_STREAM = 2**32
-"""Spawn key of the stochastic models' stream, past any shard index: independent of every shard's input stream."""
-
-
-def model_seed(seed: int) -> np.random.SeedSequence:
-    """The root of a stochastic model's own random numbers in the experiment. Draw d's noise comes from this
-    and d alone (the model is given draw keys), so every strategy meets the same noise in draw d (common random
-    numbers) and a draw's result does not depend on the shard it fell in."""
-    return np.random.SeedSequence(seed, spawn_key=(MODEL_STREAM,))
 
 
 def concat_arrays(parts: list[Arrays]) -> Arrays:
@@ -173,8 +161,7 @@ def run_shard(experiment: Experiment, k: int) -> pa.Table:
     n = stop - start
     scenario = experiment.scenario
     inputs = uncertain_inputs(scenario)
-    unit = sample_unit(n, len(inputs), np.random.default_rng(shard_seed(experiment.seed, k)))
-    values = to_values(inputs, unit)
+    values = draw_values(inputs, experiment.seed, start, stop)
     base = sampled_arrays(scenario, inputs, values)
     changes = change_values(scenario, inputs, values)
     per_strategy = [apply_strategy(base, scenario, s, changes) for s in experiment.strategies]
@@ -186,7 +173,7 @@ def run_shard(experiment: Experiment, k: int) -> pa.Table:
     outcome = spec(
         batch,
         rounds=experiment.rounds,
-        rng=model_seed(experiment.seed),
+        rng=model_seed_sequence(experiment.seed),
         draw_keys=draw_keys,
         forecast_only=True,
         **options,

@@ -15,6 +15,7 @@ import datetime as dt
 import io
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,9 @@ import pyarrow.parquet as pq
 
 from ..provenance import atomic_write_bytes, package_versions, sha256_bytes, write_json
 from .executors import Executor, LocalExecutor
-from .experiment import MODEL_STREAM, Experiment
+from .. import randomness
+from ..randomness import DRAW_SCHEME
+from .experiment import Experiment
 
 MANIFEST = "manifest.json"
 
@@ -58,9 +61,9 @@ def new_manifest(experiment: Experiment, executor: str, source: dict[str, str] |
         "targets": [str(t) for t in experiment.targets],
         "scenario_source": source or {},
         "seed": experiment.seed,
-        "shard_seeds": {f"{k:05d}": {"entropy": experiment.seed, "spawn_key": [k]} for k in range(experiment.n_shards)},
-        # a stochastic model's own numbers: root SeedSequence(seed, spawn_key=[MODEL_STREAM]), draw d keyed by d
-        "model_seed": {"entropy": experiment.seed, "spawn_key": [MODEL_STREAM], "draw_keys": "draw index"},
+        "draw_scheme": DRAW_SCHEME,
+        "random_numbers": randomness.describe(experiment.seed),
+        "shard_size": experiment.shard_size,
         "versions": package_versions(),
         "executor": executor,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -70,6 +73,26 @@ def new_manifest(experiment: Experiment, executor: str, source: dict[str, str] |
         },
         "status": "running",
     }
+
+
+def check_resumable(out: Path, manifest: dict[str, Any], experiment: Experiment) -> None:
+    """Refuse to resume into a folder written under another draw scheme or by another experiment.
+
+    A folder from before draw scheme 2 (input draws spawned per shard) holds numbers that this version would
+    not reproduce; resuming into it would mix two schemes in one result, so it is refused with the reason.
+    The shard size may differ from the one asked for: it changes no number, and the folder's own layout wins.
+    """
+    scheme = manifest.get("draw_scheme", 1)
+    if scheme != DRAW_SCHEME:
+        raise ExperimentMismatchError(
+            f"{out} was written under draw scheme {scheme} (input draws keyed per shard, before realpolitik "
+            f"keyed them per draw); its numbers cannot be resumed under scheme {DRAW_SCHEME}: use a new --out "
+            "or delete the folder to recompute"
+        )
+    if manifest.get("experiment_key") != experiment.key():
+        raise ExperimentMismatchError(
+            f"{out} holds a different experiment ({manifest.get('experiment_key')}); use a new --out"
+        )
 
 
 def done_shards(out: Path, manifest: dict[str, Any]) -> set[int]:
@@ -100,10 +123,9 @@ def run_experiment(
     manifest = load_manifest(out)
     if manifest is None:
         manifest = new_manifest(experiment, executor.name, source)
-    elif manifest.get("experiment_key") != experiment.key():
-        raise ExperimentMismatchError(
-            f"{out} holds a different experiment ({manifest.get('experiment_key')}); use a new --out"
-        )
+    else:
+        check_resumable(out, manifest, experiment)
+        experiment = replace(experiment, shard_size=int(manifest["shard_size"]))  # the layout already on disk
     done = done_shards(out, manifest)
     for key in manifest["shards"]:
         if int(key) not in done:

@@ -15,10 +15,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
+from ..randomness import RNGLike, generator, input_unit_draws
 from ..scenario.model import Estimate, Scenario
 
 FloatArray = NDArray[np.float64]
-RNGLike = int | np.random.Generator | np.random.SeedSequence | None
 
 
 @dataclass(frozen=True)
@@ -91,16 +91,18 @@ def uncertain_inputs(scenario: Scenario) -> list[UncertainInput]:
     return out
 
 
-def as_generator(rng: RNGLike) -> np.random.Generator:
-    """SPEC 7: accept a seed, a SeedSequence, a Generator or None."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    return np.random.default_rng(rng)
-
-
 def sample_unit(n_draws: int, n_inputs: int, rng: RNGLike) -> FloatArray:
-    """Unit-cube draws (n_draws, n_inputs), plain Monte Carlo."""
-    return as_generator(rng).random((n_draws, n_inputs))
+    """Unit-cube draws (n_draws, n_inputs), plain Monte Carlo from one generator (SPEC 7 ``rng``)."""
+    return generator(rng)[0].random((n_draws, n_inputs))
+
+
+def draw_values(inputs: list[UncertainInput], seed: int, start: int, stop: int) -> FloatArray:
+    """Values (stop − start, k) of the inputs for draws ``start … stop − 1`` of a run seeded ``seed``.
+
+    Keyed per draw (:func:`realpolitik.randomness.input_unit_draws`): every caller that asks for draw ``d`` of a
+    seed gets the same numbers, whatever range it asks for: the lab's shards, scenario discovery, the brief.
+    """
+    return to_values(inputs, input_unit_draws(seed, start, stop, len(inputs)))
 
 
 def to_values(inputs: list[UncertainInput], unit: FloatArray) -> FloatArray:

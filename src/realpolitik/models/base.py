@@ -100,37 +100,6 @@ class Trajectory:
         return {"model": self.model, "issues": out}
 
 
-def recorded_seed(rng: Any, *, lowest: int = 0, bits: int = 63, model: str = "model") -> int:
-    """SPEC 7: a seed, ``SeedSequence``, ``Generator`` or None reduced to one integer seed a run can record.
-
-    ``bits`` is the width the model's own generator takes (63 for NumPy seeds we pass on, 64 for KTAB's PRNG) and
-    ``lowest`` the smallest seed a Generator may hand out (KTAB reads 0 as "no seed", so SMP asks for 1).
-    """
-    if isinstance(rng, np.random.Generator):
-        return int(rng.integers(lowest, 2**63 - 1))
-    if rng is None:
-        rng = np.random.SeedSequence()
-    if isinstance(rng, np.random.SeedSequence):
-        return int(rng.generate_state(1, dtype=np.uint64)[0] >> np.uint64(64 - bits))
-    if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
-        if not 0 <= int(rng) < 2**64:
-            raise ValueError(f"{model} rng must be an unsigned 64-bit seed, got {rng}")
-        return int(rng)
-    raise TypeError(f"{model} rng must be an int, SeedSequence, numpy Generator or None, got {type(rng).__name__}")
-
-
-def draw_seed_sequences(seed: int, n_draws: int, draw_keys: Any = None) -> list[np.random.SeedSequence]:
-    """One independent stream per draw: ``SeedSequence(seed, spawn_key=(key,))``, the key being the draw's index
-    or its entry in ``draw_keys``. Without keys this is ``SeedSequence(seed).spawn(n_draws)``, stream for stream."""
-    if draw_keys is None:
-        keys = list(range(n_draws))
-    else:
-        keys = [int(k) for k in np.asarray(draw_keys).reshape(-1)]
-        if len(keys) != n_draws or any(k < 0 for k in keys):
-            raise ValueError(f"draw_keys must be {n_draws} non-negative integers, one per draw, got {len(keys)}")
-    return [np.random.SeedSequence(seed, spawn_key=(k,)) for k in keys]
-
-
 def actor_keys(names: Sequence[str]) -> list[str]:
     """JSON keys for actors: the names as written, with `` (2)``, `` (3)`` added to repeats in input order.
 

@@ -47,7 +47,8 @@ from numpy.typing import NDArray
 
 from .aggregates import weighted_mean
 from .arrays import Arrays, BoolArray, FloatArray
-from .base import ModelSpec, OptionSpec, Trajectory, decide, draw_seed_sequences, recorded_seed, voice
+from ..randomness import draw_seed_sequences, seed_of
+from .base import ModelSpec, OptionSpec, Trajectory, decide, voice
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -447,7 +448,7 @@ def run(
     seed: int | None = None
     draw_seeds: list[np.random.SeedSequence] | None = None
     if opts.variant == "random-rate":
-        seed = recorded_seed(rng, model="exchange")
+        seed = seed_of(rng, what="exchange rng")
         draw_seeds = draw_seed_sequences(seed, D, draw_keys)
 
     starts = np.empty((D, n_rounds + 1, A, I))

@@ -51,7 +51,8 @@ from typing import Any
 import numpy as np
 
 from .arrays import Arrays, FloatArray
-from .base import ModelSpec, OptionSpec, Trajectory, decide, draw_seed_sequences, recorded_seed
+from ..randomness import draw_seed_sequences, seed_of
+from .base import ModelSpec, OptionSpec, Trajectory, decide
 from .smp_prng import KtabPRNG
 
 IntArray = np.ndarray[Any, np.dtype[np.intp]]
@@ -693,7 +694,7 @@ def run(arrays: Arrays, *, rounds: int | None = 100, **options: Any) -> Trajecto
     opts = parse_options(options, arrays.actor_ids)
     stochastic = opts.state_transitions == "Stochastic"
     if stochastic and opts.seed is None and (rng is not None or draw_keys is not None):
-        opts = replace(opts, seed=recorded_seed(rng, lowest=1, bits=64, model="smp"))
+        opts = replace(opts, seed=seed_of(rng, lowest=1, bits=64, what="smp rng"))
     max_turns = 100 if rounds is None else int(rounds)
     if max_turns < 1:
         raise ValueError("smp needs rounds >= 1")
@@ -704,7 +705,7 @@ def run(arrays: Arrays, *, rounds: int | None = 100, **options: Any) -> Trajecto
     if stochastic and draw_keys is not None:
         assert opts.seed is not None
         streams = draw_seed_sequences(opts.seed, D, draw_keys)
-        per_draw = [replace(opts, seed=recorded_seed(q, bits=64, model="smp") or 1) for q in streams]
+        per_draw = [replace(opts, seed=seed_of(q, bits=64, what="smp rng") or 1) for q in streams]
     runs = [simulate(x[d], sal[d], arrays.capability[d], per_draw[d], max_turns) for d in range(D)]
     width = max(r["positions"].shape[0] for r in runs)
 
