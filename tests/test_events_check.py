@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from realpolitik.cli import app
 from realpolitik.events import actors, ingest, store
-from realpolitik.events.check import CAVEAT, check_assumptions
+from realpolitik.workflows.check import CAVEAT, check_assumptions
 from realpolitik.scenario.load import load_scenario
 from tests.test_events_ingest import gdelt2_row, write
 

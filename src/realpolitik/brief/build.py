@@ -12,24 +12,23 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from ..models import available_models
 from ..provenance import atomic_write_bytes, atomic_write_text, build_manifest, sha256_bytes, write_json
 from ..scenario import LoadedScenario, load
 from ..scenario.model import Scenario
+from ..workflows.brief_data import BriefData, BriefRequest, brief_data
+from ..workflows.brief_data import check as check_request
+from ..workflows.errors import RequestError
+from ..workflows.progress import Progress, silent
 from . import figures
-from .compute import BriefData, goal_targets, model_forecasts, run_lab
 from .render import Rendered, render_html, render_markdown
 
-Progress = Callable[[str], None]
-
-
-class BriefError(ValueError):
+class BriefError(RequestError):
     """The brief cannot be built as asked (bad output folder, unknown model or target)."""
 
 
@@ -105,75 +104,47 @@ def build_brief(
     targets: Sequence[str] | None = None,
     lab_model: str | None = None,
     sensitivity_n: int = 10,
-    progress: Progress | None = None,
+    progress: Progress = silent,
 ) -> BriefResult:
     """Build the brief for a scenario (path, built-in name, loaded scenario or Scenario object).
 
-    ``draws`` Monte Carlo draws feed both the forecast bands and the strategy lab; ``rng`` seeds everything;
-    ``sensitivity_n`` Morris trajectories (0 skips the screening). Raises :class:`BriefError` for bad
-    arguments and :class:`~realpolitik.scenario.ScenarioError` for a bad scenario.
-    """
-    say = progress or (lambda _msg: None)
-    loaded = _loaded(scenario_source)
-    s = loaded.scenario
-    registry = available_models()
-    unknown = [m for m in (models or []) if m not in registry]
-    if unknown:
-        raise BriefError(f"unknown model(s): {', '.join(unknown)} (available: {', '.join(registry)})")
-    if draws < 1:
-        raise BriefError("draws must be at least 1")
-    chosen_lab_model = lab_model or ("bdm" if "bdm" in registry else "compromise")
-    if chosen_lab_model not in registry:
-        raise BriefError(f"unknown lab model {chosen_lab_model!r}")
+    A thin wrapper of :func:`build` for callers that hold loose arguments."""
+    request = BriefRequest(
+        _loaded(scenario_source),
+        draws=draws,
+        seed=rng,
+        models=tuple(models or ()),
+        targets=tuple(targets or ()),
+        lab_model=lab_model,
+        sensitivity_n=sensitivity_n,
+        events_workspace=events_workspace,
+    )
+    return build(request, Path(out_dir), progress)
+
+
+def build(request: BriefRequest, out_dir: Path, progress: Progress = silent) -> BriefResult:
+    """Compute the brief's numbers (:func:`~realpolitik.workflows.brief_data.brief_data`), render them, and swap
+    the finished folder into ``out_dir``. Raises :class:`~realpolitik.workflows.errors.RequestError` (or its
+    :class:`BriefError`) for a bad request, before anything is written."""
     try:
-        goals = goal_targets(s, targets)
-    except ValueError as exc:
-        raise BriefError(str(exc)) from None
-    if any(t.issue not in {i.id for i in s.issues} for t in goals):
-        raise BriefError("a target names an unknown issue: " + ", ".join(str(t) for t in goals))
-    out_dir = Path(out_dir)
+        goals = check_request(request)
+    except BriefError:
+        raise
+    except RequestError as exc:
+        raise BriefError(exc.message, parameter=exc.parameter) from None
     _check_out_dir(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
-        say("forecasts")
-        forecasts = model_forecasts(s, models, draws, rng)
-        lab = None
-        lab_note = ""
-        if not s.strategies:
-            lab_note = "The scenario defines no strategies, so there is nothing to compare."
-        elif s.client is None:
-            lab_note = "The scenario names no client actor, whose utility the comparison needs."
-        else:
-            say("strategy lab")
-            lab = run_lab(
-                s,
-                tmp / "lab",
-                draws=draws,
-                seed=rng,
-                model=chosen_lab_model,
-                targets=goals,
-                source={loaded.source: loaded.sha256},
-                sensitivity_n=sensitivity_n,
-            )
-        events = None
-        if events_workspace is not None:
-            say("event evidence")
-            from .evidence import gather
-
-            events = gather(Path(events_workspace), s)
-        data = BriefData(s, loaded.source, loaded.sha256, rng, draws, forecasts, lab, lab_note, events)
-        say("figures")
+        data = brief_data(request, tmp / "lab", progress)
+        progress("figures")
         figs, paths = _figures(data)
         fig_files = _write_figures(tmp, figs, paths)
-        html = render_html(data, figs, paths)
-        atomic_write_text(tmp / "brief.html", html)
+        atomic_write_text(tmp / "brief.html", render_html(data, figs, paths))
         atomic_write_text(tmp / "brief.md", render_markdown(data))
         write_json(tmp / "data.json", _data_json(data))
-        if lab is not None:
-            write_json(tmp / "lab" / "summary.json", lab.summary)
-        _manifest(tmp, data, loaded, events_workspace, models, chosen_lab_model, sensitivity_n, goals)
-        say("publish")
+        _manifest(tmp, data, request, [str(t) for t in goals])
+        progress("publish")
         _publish(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -185,7 +156,7 @@ def build_brief(
         manifest=out_dir / "manifest.json",
         data=out_dir / "data.json",
         figures={k: out_dir / v.relative_to(tmp) for k, v in fig_files.items()},
-        lab_dir=out_dir / "lab" if lab is not None else None,
+        lab_dir=out_dir / "lab" if data.lab is not None else None,
     )
 
 
@@ -264,16 +235,8 @@ def _data_json(data: BriefData) -> dict[str, Any]:
     }
 
 
-def _manifest(
-    tmp: Path,
-    data: BriefData,
-    loaded: LoadedScenario,
-    events_workspace: Path | None,
-    models: Sequence[str] | None,
-    lab_model: str,
-    sensitivity_n: int,
-    goals: tuple[Any, ...],
-) -> None:
+def _manifest(tmp: Path, data: BriefData, request: BriefRequest, goals: list[str]) -> None:
+    loaded, events_workspace = request.scenario, request.events_workspace
     inputs = {loaded.source: loaded.sha256}
     if events_workspace is not None and Path(events_workspace).is_file():
         inputs[str(events_workspace)] = _file_digest(Path(events_workspace))
@@ -287,10 +250,10 @@ def _manifest(
         inputs=inputs,
         parameters={
             "draws": data.draws,
-            "models": list(models) if models else [f.name for f in data.forecasts],
-            "lab_model": lab_model if data.lab is not None else None,
-            "targets": [str(t) for t in goals],
-            "sensitivity": {"method": "morris", "n": sensitivity_n},
+            "models": [f.name for f in data.forecasts],
+            "lab_model": data.lab.model if data.lab is not None else None,
+            "targets": goals,
+            "sensitivity": {"method": "morris", "n": request.sensitivity_n},
             "events_workspace": str(events_workspace) if events_workspace is not None else None,
         },
         seed=data.seed,

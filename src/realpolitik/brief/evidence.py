@@ -6,7 +6,7 @@ What it gathers, all with the numbers behind each statement:
 * dyad trends among the scenario's actors (:func:`realpolitik.events.indicators.dyad_indicators`, scenario ids
   mapped to analytic actors by the default alias table) with change points on them
   (:func:`realpolitik.events.alerts.alerts_table`, known source breaks labelled as such);
-* the assumption check (:func:`realpolitik.events.check.check_assumptions`): the scenario's channels and
+* the assumption check (:func:`realpolitik.workflows.check.check_assumptions`): the scenario's channels and
   alignments against recent dyad evidence.
 
 Why each part is guarded: a workspace may hold no resolved actors, no CAMEO-coded rows or no events near the
@@ -211,7 +211,7 @@ def _trends(result: dict[str, Any], con: Any, scenario: Scenario) -> None:
 
 
 def _check(result: dict[str, Any], con: Any, scenario: Scenario) -> None:
-    from ..events.check import CAVEAT, check_assumptions
+    from ..workflows.check import CAVEAT, check_assumptions
     from ..events.errors import EventsError
 
     try:

@@ -18,7 +18,7 @@ from .. import __version__
 from ..console import CAVEAT
 from ..provenance import package_versions
 from ..scenario.model import Estimate, Issue
-from .compute import BriefData, ModelForecast
+from ..workflows.brief_data import BriefData, ModelForecast
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,38 @@ def scenario_evaluator(
     return evaluate
 
 
+def gap_evaluator(
+    scenario: Scenario,
+    inputs: list[UncertainInput],
+    *,
+    strategy: str,
+    versus: str | None,
+    client: str,
+    model: str,
+    rounds: int | None = None,
+    seed: int = 0,
+) -> Evaluate:
+    """Outputs for a strategy ranking: the client's utility under ``strategy`` and, when ``versus`` is given, the
+    utility gap to it (what decides whether the ranking of the two holds across the inputs' ranges)."""
+    spec = get_model(model)
+    options = spec.options_for(scenario.metadata)
+
+    def utility(base: Any, changes: Any, strat: str) -> FloatArray:
+        arrays = apply_strategy(base, scenario, strat, changes)
+        return client_utility(base, base.actor_ids.index(client), spec(arrays, rounds=rounds, rng=seed, **options).forecast)
+
+    def evaluate(values: FloatArray) -> dict[str, FloatArray]:
+        base = sampled_arrays(scenario, inputs, values)
+        changes = change_values(scenario, inputs, values)
+        first = utility(base, changes, strategy)
+        out = {f"client utility under {strategy}": first}
+        if versus is not None:
+            out[f"utility gap {strategy} − {versus}"] = first - utility(base, changes, versus)
+        return out
+
+    return evaluate
+
+
 def scenario_sensitivity(
     scenario: Scenario,
     *,

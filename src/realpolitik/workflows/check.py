@@ -30,9 +30,9 @@ from typing import Any
 import duckdb
 
 from ..scenario.model import Scenario
-from . import actors as actors_mod
-from . import store
-from .errors import EventsError
+from ..events import actors as actors_mod
+from ..events import store
+from ..events.errors import EventsError
 
 CAVEAT = (
     "Evidence is event-data counts (GDELT/ICEWS, machine-coded from news): they follow media coverage and "
@@ -329,3 +329,32 @@ def _check(
                             )
                         )
     return findings
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """The assumption check as a request: a scenario against a workspace's events in a window ending ``as_of``."""
+
+    scenario: Scenario
+    workspace: Path
+    window: int = 180
+    as_of: dt.date | None = None
+    actors_file: Path | None = None
+
+
+def check(request: CheckRequest) -> list[Finding]:
+    """Run the check; a missing or unreadable workspace is the caller's error (:class:`RequestError`)."""
+    from .errors import RequestError
+
+    if not request.workspace.is_file():
+        raise RequestError(f"{request.workspace}: no such workspace", parameter="workspace")
+    try:
+        table = actors_mod.load_actors(request.actors_file)
+        return check_assumptions(
+            request.scenario, request.workspace, window=request.window, as_of=request.as_of, actor_table=table
+        )
+    except EventsError as exc:
+        raise RequestError(str(exc), parameter="workspace") from None
+    except duckdb.Error as exc:  # a file that is not a DuckDB database
+        first = str(exc).splitlines()[0]
+        raise RequestError(f"{request.workspace}: cannot read workspace: {first}", parameter="workspace") from None

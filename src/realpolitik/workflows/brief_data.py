@@ -1,0 +1,180 @@
+"""The numbers a brief shows, computed once through the same workflows as every other front end.
+
+Why a separate step: the HTML page, the Markdown summary, the figures and the web dashboard all read the same
+:class:`BriefData`, so they can never disagree, and the expensive parts (Monte Carlo lab, sensitivity) run once.
+The forecasts come from :func:`~realpolitik.workflows.forecast.forecast`, the strategy comparison from
+:func:`~realpolitik.workflows.lab.run_lab`, the screening from
+:func:`~realpolitik.workflows.sensitivity.sensitivity`: the same request made on the command line or the web
+gives the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..lab.experiment import Target
+from ..lab.sampling import FloatArray, uncertain_inputs
+from ..scenario import LoadedScenario
+from ..scenario.model import Scenario
+from ..models import available_models
+from .defaults import BRIEF_DRAWS, lab_model
+from .edits import StanceEdit, apply_edits
+from .errors import RequestError
+from .forecast import ForecastRequest, ModelRun, forecast
+from .lab import LabRequest, LabResult, run_lab
+from .progress import Progress, silent
+from .sensitivity import SensitivityRequest, sensitivity
+
+ModelForecast = ModelRun
+"""One model's forecast of every issue, with its Monte Carlo band over the inputs' ranges."""
+
+
+@dataclass
+class LabData:
+    model: str
+    client: str
+    draws: int
+    seed: int
+    targets: list[str]
+    summary: dict[str, Any]
+    outcomes: dict[str, dict[str, FloatArray]]  # strategy -> issue -> outcome per draw
+    out: Path
+    sensitivity: dict[str, list[tuple[str, float, float]]] = field(default_factory=dict)  # outcome -> ranked
+    sensitivity_note: str = ""
+
+    @classmethod
+    def from_result(cls, result: LabResult) -> LabData:
+        e = result.experiment
+        doc = result.to_json_dict()
+        summary = {k: doc[k] for k in ("draws", "targets", "strategies", "outcomes", "rankings")}
+        return cls(e.model, e.client, e.draws, e.seed, [str(t) for t in e.targets], summary, result.outcomes(), result.out)
+
+
+@dataclass
+class BriefData:
+    scenario: Scenario
+    source: str
+    sha256: str
+    seed: int
+    draws: int
+    forecasts: list[ModelRun]
+    lab: LabData | None
+    lab_note: str
+    events: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class BriefRequest:
+    scenario: LoadedScenario
+    draws: int = BRIEF_DRAWS
+    seed: int = 0
+    models: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+    lab_model: str | None = None
+    sensitivity_n: int = 10
+    events_workspace: Path | None = None
+    edits: tuple[StanceEdit, ...] = ()
+
+
+def goal_targets(scenario: Scenario, targets: Sequence[str] | None) -> tuple[Target, ...]:
+    """Targets from the caller, else the scenario's ``targets``, else ``metadata['targets']`` (older files)."""
+    try:
+        if targets:
+            found = tuple(Target.parse(t) for t in targets)
+        elif scenario.targets:
+            found = tuple(Target.parse(str(g)) for g in scenario.targets)
+        else:
+            raw = scenario.metadata.get("targets")
+            found = tuple(Target.parse(str(t)) for t in raw if isinstance(t, str)) if isinstance(raw, list) else ()
+    except ValueError as exc:
+        raise RequestError(str(exc), parameter="targets") from None
+    if any(t.issue not in {i.id for i in scenario.issues} for t in found):
+        raise RequestError("a target names an unknown issue: " + ", ".join(map(str, found)), parameter="targets")
+    return found
+
+
+def check(request: BriefRequest) -> tuple[Target, ...]:
+    """Validate a brief request before anything is written; returns its targets."""
+    if request.draws < 1:
+        raise RequestError("draws must be at least 1", parameter="draws")
+    registry = available_models()
+    unknown = [m for m in (*request.models, request.lab_model or lab_model()) if m not in registry]
+    if unknown:
+        raise RequestError(
+            f"unknown model(s): {', '.join(unknown)} (available: {', '.join(registry)})", parameter="models"
+        )
+    return goal_targets(apply_edits(request.scenario.scenario, request.edits), request.targets)
+
+
+def brief_data(request: BriefRequest, lab_out: Path, progress: Progress = silent) -> BriefData:
+    """Every number of the brief; the lab's shards go to ``lab_out``."""
+    goals = check(request)
+    loaded = request.scenario
+    s = apply_edits(loaded.scenario, request.edits)
+    progress("forecasts")
+    fc = forecast(
+        ForecastRequest(loaded, request.models, seed=request.seed, edits=request.edits, band_draws=request.draws)
+    )
+    lab, note = None, ""
+    if not s.strategies:
+        note = "The scenario defines no strategies, so there is nothing to compare."
+    elif s.client is None:
+        note = "The scenario names no client actor, whose utility the comparison needs."
+    else:
+        progress("strategy lab")
+        lab_request = LabRequest(
+            loaded,
+            targets=tuple(map(str, goals)),
+            draws=request.draws,
+            seed=request.seed,
+            model=request.lab_model,
+            edits=request.edits,
+            out=lab_out,
+        )
+        lab = LabData.from_result(run_lab(lab_request, progress))
+        _screen(lab, request, progress)
+    events = None
+    if request.events_workspace is not None:
+        progress("event evidence")
+        from ..brief.evidence import gather
+
+        events = gather(Path(request.events_workspace), s)
+    return BriefData(s, loaded.source, loaded.sha256, request.seed, request.draws, list(fc.runs), lab, note, events)
+
+
+def _screen(lab: LabData, request: BriefRequest, progress: Progress) -> None:
+    """Which inputs drive the client's utility under the leading strategy, and the gap to the runner-up."""
+    if not uncertain_inputs(apply_edits(request.scenario.scenario, request.edits)):
+        lab.sensitivity_note = "The scenario has no uncertain inputs, so there is nothing to screen."
+        return
+    n = request.sensitivity_n
+    if n <= 0:
+        return
+    progress("sensitivity")
+    ranking = lab.summary["rankings"]["expected_utility"]
+    outcome = sensitivity(
+        SensitivityRequest(
+            request.scenario,
+            method="morris",
+            outputs="ranking",
+            strategy=ranking[0],
+            versus=ranking[1] if len(ranking) > 1 else None,
+            client=lab.client,
+            n=n,
+            model=lab.model,
+            seed=request.seed,
+            edits=request.edits,
+        )
+    )
+    result = outcome.result
+    for ix in result.indices:
+        conf = dict(zip(ix.names, ix.values["mu_star_conf"], strict=True))
+        lab.sensitivity[ix.outcome] = [(name, v, conf[name]) for name, v in ix.ranked("mu_star")[:10]]
+    lab.sensitivity_note = (
+        f"Morris screening, {n} trajectories ({result.n_evaluations} model runs per outcome set), seed "
+        f"{request.seed}: μ* is the mean absolute elementary effect of moving one input across its range; the bars "
+        "show ±95% half-widths. A screening ranks inputs; it does not apportion variance."
+    )

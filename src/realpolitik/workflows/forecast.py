@@ -1,0 +1,180 @@
+"""Forecast: one or more models on a scenario, each with its point forecast and, if asked, a Monte Carlo band.
+
+The band re-runs a model on draws ``0 … band_draws − 1`` of the scenario's uncertain inputs with no strategy
+applied, keyed exactly as the lab keys its draws (:mod:`realpolitik.randomness`), so the band of a model is the
+distribution the lab would report for a strategy that changes nothing, for the same seed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..lab.interventions import sampled_arrays
+from ..lab.sampling import draw_values, uncertain_inputs
+from ..models import available_models, from_scenario
+from ..models.arrays import Arrays
+from ..models.base import ModelSpec, Trajectory
+from ..randomness import model_seed_sequence
+from ..scenario import LoadedScenario
+from ..scenario.model import Scenario
+from .defaults import FORECAST_MODEL
+from .edits import StanceEdit, apply_edits
+from .errors import RequestError
+
+Band = tuple[float, float, float]
+"""(5 %, 50 %, 95 %) quantiles of a forecast over sampled inputs."""
+
+
+@dataclass(frozen=True)
+class ForecastRequest:
+    """``models`` empty means every registered model; ``options`` (``KEY=VALUE`` texts) need exactly one model."""
+
+    scenario: LoadedScenario
+    models: tuple[str, ...] = (FORECAST_MODEL,)
+    rounds: int | None = None
+    issues: tuple[str, ...] = ()
+    seed: int = 0
+    options: tuple[str, ...] = ()
+    edits: tuple[StanceEdit, ...] = ()
+    band_draws: int = 0
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    """One model's forecast. A model that fails on a scenario is a result (``error``), not an exception."""
+
+    spec: ModelSpec
+    trajectory: Trajectory
+    band: Mapping[str, Band] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+    user_options: Mapping[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def title(self) -> str:
+        return self.spec.title
+
+    @property
+    def reference(self) -> str:
+        return self.spec.reference
+
+    @property
+    def assumptions(self) -> tuple[str, ...]:
+        return self.spec.assumptions
+
+    @property
+    def dynamic(self) -> bool:
+        return self.spec.dynamic
+
+    def forecast(self) -> dict[str, float]:
+        """Issue id → point forecast (NaN where the model failed)."""
+        return {issue: float(self.trajectory.forecast[0, i]) for i, issue in enumerate(self.trajectory.arrays.issue_ids)}
+
+
+@dataclass(frozen=True)
+class ForecastResult:
+    request: ForecastRequest
+    scenario: Scenario
+    runs: tuple[ModelRun, ...]
+
+    def run(self, model: str) -> ModelRun:
+        return next(r for r in self.runs if r.name == model)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """One model's documented JSON (``realpolitik forecast --format json``) when one was asked for."""
+        issues = list(self.request.issues) or None
+        return self.runs[0].trajectory.to_json_dict(issues=issues)
+
+    def manifest_parameters(self) -> dict[str, Any]:
+        run = self.runs[0]
+        return {
+            "model": run.name,
+            "rounds": run.trajectory.rounds,
+            "issues": list(self.request.issues) or None,
+            "rng": self.request.seed if run.spec.stochastic else None,
+            "options": dict(run.trajectory.options),
+            "scenario_options": {k: v for k, v in run.options.items() if k not in run.user_options},
+            "user_options": dict(run.user_options),
+            "edits": [str(e) for e in self.request.edits],
+        }
+
+
+def _specs(request: ForecastRequest) -> list[ModelSpec]:
+    registry = available_models()
+    names = list(dict.fromkeys(request.models)) or list(registry)
+    unknown = [m for m in names if m not in registry]
+    if unknown:
+        raise RequestError(
+            f"unknown model(s): {', '.join(unknown)} (available: {', '.join(registry)})", parameter="models"
+        )
+    if request.options and len(names) != 1:
+        raise RequestError("model options need exactly one model", parameter="options")
+    return [registry[n] for n in names]
+
+
+def _check_issues(scenario: Scenario, issues: tuple[str, ...]) -> None:
+    known = [i.id for i in scenario.issues]
+    unknown = [i for i in issues if i not in known]
+    if unknown:
+        raise RequestError(f"unknown issue(s): {', '.join(unknown)} (known: {', '.join(known)})", parameter="issues")
+
+
+def placeholder(arrays: Arrays) -> Trajectory:
+    """A NaN forecast with the arrays' shape, for a model that failed, so tables keep their shape."""
+    D, _, I = arrays.position.shape
+    return Trajectory("failed", arrays, arrays.position[:, None], np.full((D, I), math.nan))
+
+
+def band(
+    scenario: Scenario, spec: ModelSpec, options: Mapping[str, Any], *, seed: int, draws: int, rounds: int | None
+) -> dict[str, Band]:
+    """The model's forecast over draws 0 … draws − 1 of the inputs (no strategy), as 5/50/95 % quantiles."""
+    inputs = uncertain_inputs(scenario)
+    if not inputs or draws < 1:
+        return {}
+    sampled = sampled_arrays(scenario, inputs, draw_values(inputs, seed, 0, draws))
+    keys = np.arange(draws, dtype=np.int64)
+    fc = spec(sampled, rounds=rounds, rng=model_seed_sequence(seed), draw_keys=keys, forecast_only=True, **options)
+    q = np.quantile(fc.forecast, [0.05, 0.5, 0.95], axis=0)  # (3, I)
+    return {issue: (float(q[0, i]), float(q[1, i]), float(q[2, i])) for i, issue in enumerate(sampled.issue_ids)}
+
+
+def _run_one(request: ForecastRequest, scenario: Scenario, arrays: Arrays, spec: ModelSpec) -> ModelRun:
+    try:
+        user = spec.parse_option_texts(list(request.options))
+    except ValueError as exc:
+        raise RequestError(str(exc), parameter="options") from None
+    applied = spec.options_for(scenario.metadata, user)
+    try:
+        traj = spec(arrays, rounds=request.rounds, rng=request.seed, **applied)
+        if not np.all(np.isfinite(traj.forecast)):
+            raise ValueError("the model returned a non-finite forecast")
+        bands = band(scenario, spec, applied, seed=request.seed, draws=request.band_draws, rounds=request.rounds)
+    except (TypeError, ValueError) as exc:
+        if user:  # a value of the right name but the wrong kind is the caller's error
+            raise RequestError(str(exc), parameter="options") from None
+        return ModelRun(spec, placeholder(arrays), {}, applied, user, f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # a model that cannot handle this scenario is reported with the others
+        return ModelRun(spec, placeholder(arrays), {}, applied, user, f"{type(exc).__name__}: {exc}")
+    return ModelRun(spec, traj, bands, applied, user)
+
+
+def forecast(request: ForecastRequest) -> ForecastResult:
+    """Run every requested model on the (edited) scenario."""
+    if request.band_draws < 0:
+        raise RequestError("band_draws must be >= 0", parameter="band_draws")
+    specs = _specs(request)
+    scenario = apply_edits(request.scenario.scenario, request.edits)
+    _check_issues(scenario, request.issues)
+    arrays = from_scenario(scenario)
+    runs = tuple(_run_one(request, scenario, arrays, spec) for spec in specs)
+    return ForecastResult(request, scenario, runs)

@@ -1,0 +1,89 @@
+"""Sensitivity: which uncertain inputs drive each outcome of a strategy (Sobol or Morris, via SALib).
+
+``outputs="outcomes"`` analyses each issue's outcome and the client's utility under ``strategy``;
+``outputs="ranking"`` analyses the client's utility under ``strategy`` and, with ``versus``, its gap to that
+strategy: what the brief shows to say which inputs could reverse a ranking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ..lab.sampling import uncertain_inputs
+from ..lab.sensitivity import SensitivityResult, analyse, gap_evaluator, scenario_evaluator
+from ..models import available_models
+from ..scenario import LoadedScenario
+from .defaults import lab_model
+from .edits import StanceEdit, apply_edits
+from .errors import RequestError
+
+Method = Literal["sobol", "morris"]
+
+
+@dataclass(frozen=True)
+class SensitivityRequest:
+    scenario: LoadedScenario
+    method: Method = "sobol"
+    strategy: str | None = None
+    outputs: Literal["outcomes", "ranking"] = "outcomes"
+    versus: str | None = None
+    client: str | None = None
+    n: int = 256
+    model: str | None = None
+    rounds: int | None = None
+    seed: int = 0
+    edits: tuple[StanceEdit, ...] = ()
+
+
+@dataclass(frozen=True)
+class SensitivityOutcome:
+    request: SensitivityRequest
+    strategy: str
+    client: str
+    model: str
+    result: SensitivityResult
+
+    def to_json_dict(self) -> dict[str, Any]:
+        scenario = self.request.scenario.scenario
+        return {"scenario": scenario.id, "strategy": self.strategy, "model": self.model, **self.result.to_json_dict()}
+
+
+def _resolve(request: SensitivityRequest) -> tuple[str, str, str]:
+    s = request.scenario.scenario
+    strategy = request.strategy or (s.strategies[0].id if s.strategies else None)
+    client = request.client or s.client
+    source = request.scenario.source
+    if request.method not in ("sobol", "morris"):
+        raise RequestError("--method is sobol or morris", parameter="method")
+    known = {x.id for x in s.strategies}
+    if strategy is None or strategy not in known:
+        raise RequestError(f"unknown or missing strategy {strategy!r}", parameter="strategy", source=source)
+    if request.versus is not None and request.versus not in known:
+        raise RequestError(f"unknown strategy {request.versus!r}", parameter="versus", source=source)
+    if client is None or client not in {a.id for a in s.actors}:
+        raise RequestError(f"unknown or missing client {client!r} (use --client)", parameter="client", source=source)
+    model = request.model or lab_model()
+    if model not in available_models():
+        raise RequestError(f"unknown model {model!r}", parameter="model")
+    return strategy, client, model
+
+
+def sensitivity(request: SensitivityRequest) -> SensitivityOutcome:
+    strategy, client, model = _resolve(request)
+    scenario = apply_edits(request.scenario.scenario, request.edits)
+    inputs = uncertain_inputs(scenario)
+    if not inputs:
+        raise RequestError(
+            "the scenario has no uncertain inputs, so there is nothing to analyse", source=request.scenario.source
+        )
+    common = {"client": client, "model": model, "rounds": request.rounds, "seed": request.seed}
+    if request.outputs == "outcomes":
+        evaluate = scenario_evaluator(scenario, inputs, strategy=strategy, **common)
+    else:
+        evaluate = gap_evaluator(scenario, inputs, strategy=strategy, versus=request.versus, **common)
+    try:
+        result = analyse(inputs, evaluate, method=request.method, n=request.n, seed=request.seed)
+    except ValueError as exc:
+        raise RequestError(str(exc), source=request.scenario.source) from None
+    return SensitivityOutcome(request, strategy, client, model, result)

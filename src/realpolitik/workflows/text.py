@@ -1,0 +1,66 @@
+"""How every front end writes a number: estimates, intervals, anchors, probabilities, and the standing caveat.
+
+Why one module: the CLI once printed an estimate as ``60 [60–60]`` where the brief printed ``60``, and an anchor
+as ``≈ status quo (50)`` where the brief wrote ``≈ 50: status quo``. Text here is plain (no markup); each front
+end escapes it for its medium.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..scenario.model import Estimate, Issue
+
+CAVEAT = (
+    "Model output: estimates computed from the scenario's inputs (themselves estimates with ranges); "
+    "not a prediction of fact and not a recommendation."
+)
+
+MISSING = "–"
+
+
+def number(x: float | None, digits: int = 4) -> str:
+    """A number with ``digits`` significant digits, ``–`` for a missing or non-finite one."""
+    if x is None or not math.isfinite(x):
+        return MISSING
+    return f"{x:.{digits}g}"
+
+
+def estimate(e: Estimate | None) -> str:
+    """``60`` for a point value, ``60 [40–75]`` for a value with a range (a zero-width range is a point)."""
+    if e is None:
+        return MISSING
+    if not e.is_uncertain:
+        return f"{e.value:g}"
+    return f"{e.value:g} [{e.low:g}–{e.high:g}]"
+
+
+def interval(centre: float, low: float, high: float, digits: int = 1) -> str:
+    """``42.0 [30.5–60.2]``: a central value and its interval, at a fixed number of decimals."""
+    if not all(math.isfinite(v) for v in (centre, low, high)):
+        return MISSING
+    return f"{centre:.{digits}f} [{low:.{digits}f}–{high:.{digits}f}]"
+
+
+def probability(p: float, low: float | None = None, high: float | None = None) -> str:
+    """``0.42`` or ``0.42 (0.38–0.46)`` with its 95% interval."""
+    if not math.isfinite(p):
+        return MISSING
+    if low is None or high is None:
+        return f"{p:.2f}"
+    return f"{p:.2f} ({low:.2f}–{high:.2f})"
+
+
+def anchor(issue: Issue, x: float) -> str:
+    """``≈ status quo (50)``: the labelled scale point nearest ``x`` ('' without anchors or a number)."""
+    if not issue.scale.anchors or not math.isfinite(x):
+        return ""
+    best = min(issue.scale.anchors, key=lambda a: abs(a.value - x))
+    return f"≈ {best.label} ({best.value:g})"
+
+
+def signed(x: float | None, digits: int = 2) -> str:
+    """``+3.00`` / ``-2.50``: a change, with its sign (``–`` when missing)."""
+    if x is None or not math.isfinite(x):
+        return MISSING
+    return f"{x:+.{digits}f}"
