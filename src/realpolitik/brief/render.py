@@ -15,10 +15,11 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from .. import __version__
-from ..console import CAVEAT
 from ..provenance import package_versions
-from ..scenario.model import Estimate, Issue
+from ..scenario.model import Issue
+from ..workflows import text
 from ..workflows.brief_data import BriefData, ModelForecast
+from ..workflows.text import CAVEAT
 
 
 @dataclass(frozen=True)
@@ -27,14 +28,6 @@ class Rendered:
 
     svg: str
     png: bytes
-
-
-def fmt_estimate(e: Estimate | None) -> str:
-    if e is None:
-        return "–"
-    if e.low is None or e.high is None or e.low == e.high:
-        return f"{e.value:g}"
-    return f"{e.value:g} [{e.low:g}–{e.high:g}]"
 
 
 def safe_url(url: str | None) -> bool:
@@ -46,10 +39,6 @@ def _cite(ids: list[str] | None) -> Markup:
         return Markup("")
     links = ", ".join(f'<a href="#src-{escape(i)}">{escape(i)}</a>' for i in ids)
     return Markup(f'<span class="src">[{links}]</span>')
-
-
-def signed(v: float | None) -> str:
-    return "–" if v is None or v != v else f"{v:+.2f}"
 
 
 def outside_band(f: ModelForecast, k: int, issue_id: str) -> bool:
@@ -64,13 +53,6 @@ def outside_band(f: ModelForecast, k: int, issue_id: str) -> bool:
 
 def _index(data: BriefData, issue: Issue) -> int:
     return [i.id for i in data.scenario.issues].index(issue.id)
-
-
-def nearest_anchor(issue: Issue, x: float) -> str:
-    if not issue.scale.anchors or x != x:
-        return ""
-    best = min(issue.scale.anchors, key=lambda a: abs(a.value - x))
-    return f"≈ {best.value:g}: {best.label}"
 
 
 def ranking_agreement(rankings: dict[str, list[str]]) -> str:
@@ -97,26 +79,22 @@ def command_line(data: BriefData) -> str:
 def render_html(data: BriefData, figs: dict[str, Rendered | None], paths: list[tuple[str, Rendered]]) -> str:
     env = Environment(loader=PackageLoader("realpolitik.brief", "templates"), autoescape=select_autoescape(["j2"]))
     env.globals.update(
-        est=fmt_estimate,
+        est=text.estimate,
         cite=_cite,
         safe_url=safe_url,
-        num=lambda v: "–" if v is None or v != v else f"{v:.2f}",
-        signed=signed,
+        num=lambda v: text.MISSING if v is None or v != v else f"{v:.2f}",
+        signed=text.signed,
     )
     s = data.scenario
 
     def fc(f: ModelForecast, issue: Issue) -> str:
         i = _index(data, issue)
-        text = f"{float(f.trajectory.forecast[0, i]):.1f}"
-        if issue.id in f.band:
-            lo, _, hi = f.band[issue.id]
-            text += f" [{lo:.1f}–{hi:.1f}]"
-        if outside_band(f, i, issue.id):
-            text += " †"
-        return text
+        x = float(f.trajectory.forecast[0, i])
+        shown = text.interval(x, *f.band[issue.id][::2]) if issue.id in f.band else f"{x:.1f}"
+        return shown + (" †" if outside_band(f, i, issue.id) else "")
 
     def anchor(f: ModelForecast, issue: Issue) -> str:
-        return nearest_anchor(issue, float(f.trajectory.forecast[0, _index(data, issue)])) or "–"
+        return text.anchor(issue, float(f.trajectory.forecast[0, _index(data, issue)])) or text.MISSING
 
     outside = [
         f"{f.name} on {issue.name}"
@@ -234,7 +212,7 @@ def render_markdown(data: BriefData) -> str:
             lines += ["| dyad | source | periods | events | net coop. |", "|---|---|---:|---:|---:|"]
             for t in ev["trends"]:
                 dyad = f"{', '.join(t['scenario_a'])} – {', '.join(t['scenario_b'])}"
-                lines.append(f"| {dyad} | {t['source']} | {t['periods']} | {t['events']} | {signed(t['net_coop'])} |")
+                lines.append(f"| {dyad} | {t['source']} | {t['periods']} | {t['events']} | {text.signed(t['net_coop'])} |")
             alerts = ev.get("alerts") or []
             lines += ["", f"{len(alerts)} alert(s) on these dyads."]
             for a in alerts:
