@@ -94,15 +94,50 @@ def test_lab_job_runs_and_serves_results(server: Server) -> None:
         jid = job["id"]
         summary = c.get(f"/api/jobs/{jid}/results").json()
         assert summary["draws"] == 40 and summary["targets"] == ["ttp_action>=75"]
-        csv = c.get(f"/api/jobs/{jid}/results", params={"format": "csv"})
-        assert csv.text.splitlines()[0].replace('"', "") == "strategy,draw,issue,outcome,client_utility"
         parquet = c.get(f"/api/jobs/{jid}/results", params={"format": "parquet"})
         table = pq.read_table(io.BytesIO(parquet.content))
         assert table.num_rows == 40 * 5 * 4
+        csv = c.get(f"/api/jobs/{jid}/results", params={"format": "csv"})
+        header = csv.text.splitlines()[0].replace('"', "").split(",")
+        assert header == table.column_names  # the same tidy rows as the lab's shards, whatever columns they hold
+        assert header[:5] == ["strategy", "draw", "issue", "outcome", "client_utility"]
         assert c.get(f"/api/jobs/{jid}/figures/scores").text.startswith("<svg")
         assert jid in [j["id"] for j in c.get("/api/jobs").json()]
         assert c.post("/api/jobs", json={"scenario": "ec-emissions-1994"}).status_code == 422
         assert c.post("/api/jobs", json={"scenario": "afghanistan-2025", "draws": 10**9}).status_code == 422
+
+
+def test_lab_job_applies_stance_edits_as_the_lab_workflow_does(server: Server, tmp_path: Path) -> None:
+    """A job with a stance edit compares strategies on the edited scenario: its numbers differ from the plain
+    job's and equal ``run_lab`` on the edited scenario itself, with the same draws and seed."""
+    from realpolitik.scenario import LoadedScenario
+    from realpolitik.workflows.edits import StanceEdit, apply_edits
+    from realpolitik.workflows.lab import LabRequest, run_lab
+
+    keys = ("strategies", "outcomes", "rankings")
+    edit = {"actor": "ttp", "issue": "ttp_action", "salience": 0}
+    with server.client() as c:
+        results = {}
+        for name, stances in (("plain", []), ("edited", [edit])):
+            r = c.post("/api/jobs", json={"scenario": "afghanistan-2025", "draws": 40, "seed": 3, "stances": stances})
+            assert r.status_code == 202, r.text
+            job = wait_job(c, r.json()["id"])
+            assert job["status"] == "done", job
+            assert job["request"]["stances"] == [{**edit, "position": None}] * len(stances)
+            results[name] = c.get(f"/api/jobs/{job['id']}/results").json()
+        bad = c.post("/api/jobs", json={"scenario": "afghanistan-2025", "stances": [{**edit, "salience": -1}]})
+        assert bad.status_code == 422 and "salience must be in" in bad.json()["error"]
+        bad = c.post("/api/jobs", json={"scenario": "afghanistan-2025", "stances": [{**edit, "actor": "nobody"}]})
+        assert bad.status_code == 422 and "takes no stance" in bad.json()["error"]
+    plain, edited = results["plain"], results["edited"]
+    assert all(plain[k] != edited[k] for k in keys)
+    original = load("afghanistan-2025")
+    scenario = apply_edits(original.scenario, [StanceEdit("ttp", "ttp_action", salience=0)])
+    assert scenario is not original.scenario
+    loaded = LoadedScenario(scenario, original.source, original.format, original.sha256)
+    direct = json.loads(json.dumps(run_lab(LabRequest(loaded, draws=40, seed=3, out=tmp_path / "lab")).to_json_dict()))
+    assert {k: edited[k] for k in keys} == {k: direct[k] for k in keys}
+    assert (edited["draws"], edited["seed"], edited["model"]) == (40, 3, direct["model"])
 
 
 def test_cancel_a_running_job(server: Server) -> None:

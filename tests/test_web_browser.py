@@ -1,7 +1,7 @@
 """The dashboard in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright; never downloaded).
 
 A person's path: open the dashboard, upload a scenario, change a salience, see the forecast chart change,
-run the strategy comparison and see its table, all without a console error.
+run the strategy comparison on the edited stances and see its table, all without a console error.
 """
 
 from __future__ import annotations
@@ -76,12 +76,15 @@ def test_dashboard_upload_edit_forecast_and_lab(browser: Any, tmp_path: Path) ->
         after = json.loads(page.get_attribute("#forecast-chart", "data-values") or "{}")
         assert after["compromise"]["ttp_action"] > before["compromise"]["ttp_action"]
         assert page.locator("#forecast-chart svg circle").count() >= 4 * 4
+        # the comparison runs on the same edited stances, and its heading says so
+        assert page.text_content("#lab-edits") == "with 1 stance edit"
 
         page.fill("#lab-draws", "40")
         page.click("#lab-start")
         page.wait_for_selector("#lab-table")
         assert page.locator("#lab-table tr").count() == 1 + 5
         assert page.eval_on_selector("#lab-progress", "p => p.value === p.max")
+        assert "with 1 stance edit: ttp.ttp_action" in (page.text_content("#lab-edits-used") or "")
         page.wait_for_function("[...document.querySelectorAll('#lab-result img')].every(i => i.complete)")
         page.close()
     assert errors == []

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from realpolitik.web.app import TOKEN_ENV, is_loopback, serve
+from realpolitik.web.app import TOKEN_ENV, is_loopback, serve, serve_data_dir, user_data_dir
 
 SERVER = """
 import sys
@@ -131,3 +131,36 @@ def test_serve_refuses_a_public_host_without_a_token(monkeypatch: pytest.MonkeyP
         with pytest.raises(ValueError, match=f"binding to {host} needs a token"):
             serve(host=host, port=free_port(), data_dir=tmp_path)
     assert not any(tmp_path.iterdir())  # no app was built
+
+
+def test_serve_keeps_uploads_and_jobs_in_the_user_data_dir_not_the_current_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Without --workspace, ``$XDG_DATA_HOME/realpolitik/web`` (default ``~/.local/share/realpolitik/web``)."""
+    import uvicorn
+
+    cwd, home, xdg = tmp_path / "cwd", tmp_path / "home", tmp_path / "xdg"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    assert serve_data_dir(None) == home / ".local" / "share" / "realpolitik" / "web"
+    monkeypatch.setenv("XDG_DATA_HOME", "relative/data")  # a relative value is ignored (XDG base directory spec)
+    assert user_data_dir() == home / ".local" / "share" / "realpolitik" / "web"
+    monkeypatch.setenv("XDG_DATA_HOME", str(xdg))
+    assert serve_data_dir(None) == xdg / "realpolitik" / "web"
+    assert serve_data_dir(tmp_path / "ev.duckdb") == tmp_path / "ev.duckdb.web"  # beside a workspace
+    assert serve_data_dir(None, tmp_path / "given") == tmp_path / "given"
+
+    used: list[Path] = []
+
+    def no_server(app: object, **config: object) -> None:  # serve as far as uvicorn; nothing is bound
+        state = app.state  # type: ignore[attr-defined]
+        used.append(state.data_dir)
+        state.jobs.shutdown()
+
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    monkeypatch.setattr(uvicorn, "run", no_server)
+    serve(port=free_port())
+    assert used == [xdg / "realpolitik" / "web"] and (used[0] / "jobs").is_dir()
+    assert not any(cwd.iterdir())

@@ -10,7 +10,7 @@ import ipaddress
 import logging
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from .api import build_router
+from .api import Services, build_router
 from .jobs import JobStore
 from .scenarios import ScenarioStore
 from .security import Guard
@@ -38,6 +38,21 @@ def data_dir_for(workspace: Path | None) -> Path | None:
     if workspace is None:
         return None
     return workspace.with_name(workspace.name + ".web")
+
+
+def user_data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """``$XDG_DATA_HOME/realpolitik/web``, or ``~/.local/share/realpolitik/web`` (the XDG base directory rule:
+    an unset, empty or relative ``XDG_DATA_HOME`` is ignored), so the server never writes to the current folder."""
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_DATA_HOME", "")
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".local" / "share"
+    return root / "realpolitik" / "web"
+
+
+def serve_data_dir(workspace: Path | None, data_dir: Path | None = None) -> Path:
+    """The folder ``serve`` keeps uploads and jobs in: ``data_dir`` if given, else beside the workspace, else
+    the user's data directory (:func:`user_data_dir`)."""
+    return data_dir or data_dir_for(workspace) or user_data_dir()
 
 
 def _errors(app: FastAPI) -> None:
@@ -82,15 +97,16 @@ def create_app(workspace: Path | None = None, token: str | None = None, *, data_
     app.state.data_dir = folder
     app.state.jobs = jobs
     app.state.scenarios = scenarios
+    app.state.services = Services(scenarios, jobs, workspace)
     _errors(app)
-    app.include_router(build_router(scenarios, jobs, workspace))
+    app.include_router(build_router())
     static = Path(__file__).with_name("static")
     app.mount("/static", StaticFiles(directory=static), name="static")
     env = Environment(loader=PackageLoader("realpolitik.web", "templates"), autoescape=select_autoescape(["j2"]))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def dashboard() -> HTMLResponse:
-        from ..console import CAVEAT
+        from ..workflows.text import CAVEAT
 
         html = env.get_template("dashboard.html.j2").render(version=__version__, caveat=CAVEAT)
         return HTMLResponse(
@@ -125,7 +141,9 @@ def serve(
 ) -> None:
     """Run the app with uvicorn. Binding beyond loopback needs a token (argument or ``REALPOLITIK_TOKEN``).
 
-    Without a workspace, uploads and jobs go to ``./realpolitik-web/`` so that they survive a restart.
+    Uploads and jobs go to ``data_dir``, else ``WORKSPACE.web/`` beside the workspace, else the user's data
+    directory (``$XDG_DATA_HOME/realpolitik/web``, default ``~/.local/share/realpolitik/web``), never the current
+    folder, so that they survive a restart.
     Raises ``ValueError`` for a non-loopback host without a token (the CLI prints it and exits 2).
     """
     import uvicorn
@@ -133,7 +151,7 @@ def serve(
     token = token or os.environ.get(TOKEN_ENV) or None
     if not is_loopback(host) and not token:
         raise ValueError(f"binding to {host} needs a token: pass --token or set {TOKEN_ENV}")
-    folder = data_dir or data_dir_for(workspace) or Path("realpolitik-web")
+    folder = serve_data_dir(workspace, data_dir)
     app = create_app(workspace, token, data_dir=folder)
     config: dict[str, Any] = {"host": host, "port": port, "log_level": log_level, "server_header": False}
     uvicorn.run(app, **config)

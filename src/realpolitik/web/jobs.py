@@ -7,7 +7,10 @@ workspace: DuckDB allows one writing process per file, and the server must not l
 process are marked ``interrupted`` (their finished shards stay on disk, and the lab can resume them).
 
 One worker thread runs jobs in order: the machine's cores belong to the model's vectorised numpy, and a queue
-keeps the dashboard responsive. Cancel is checked after every shard.
+keeps the dashboard responsive. A job is a :class:`~realpolitik.workflows.lab.LabRequest` run by
+:func:`~realpolitik.workflows.lab.run_lab` (the same call as ``realpolitik lab``), whose progress callback stores
+the phase and ``{done, total}`` in the job and raises to cancel: cancel is checked after every shard. The
+results are the lab's own ``summary.json`` (:meth:`~realpolitik.workflows.lab.LabResult.to_json_dict`).
 """
 
 from __future__ import annotations
@@ -17,14 +20,15 @@ import json
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ..lab.experiment import Experiment
-from ..lab.runner import run_experiment
-from ..lab.summary import summarise
 from ..provenance import write_json
-from ..scenario import LoadedScenario
+from ..workflows.errors import RequestError
+from ..workflows.lab import LabRequest, run_lab
+from ..workflows.progress import Progress
 
 FINAL = frozenset({"done", "failed", "cancelled", "interrupted"})
 MAX_QUEUED = 16
@@ -46,7 +50,7 @@ class JobStore:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._cancel: dict[str, threading.Event] = {}
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="realpolitik-job")
         self._recover()
@@ -76,10 +80,11 @@ class JobStore:
             write_json(self._path(job["id"]), job)
 
     def _update(self, job_id: str, **changes: Any) -> dict[str, Any]:
-        job = self.get(job_id)
-        assert job is not None
-        job.update(changes, updated=now())
-        self._save(job)
+        with self._lock:  # read-modify-write as one step: the worker and a cancel request may race
+            job = self.get(job_id)
+            assert job is not None
+            job.update(changes, updated=now())
+            self._save(job)
         return job
 
     def all_jobs(self) -> list[dict[str, Any]]:
@@ -96,7 +101,9 @@ class JobStore:
         return self.folder / job_id / "lab"
 
     # --- running ---
-    def submit(self, loaded: LoadedScenario, experiment: Experiment, request: dict[str, Any]) -> dict[str, Any]:
+    def submit(self, request: LabRequest, experiment: Experiment, record: dict[str, Any]) -> dict[str, Any]:
+        """Queue ``request`` (already validated: ``experiment`` is its plan); ``record`` is stored as the job's
+        request."""
         active = sum(1 for j in self.all_jobs() if j["status"] in ("queued", "running"))
         if active >= MAX_QUEUED:
             raise QueueFullError(f"{active} jobs are queued or running; try again later")
@@ -104,10 +111,11 @@ class JobStore:
         job = {
             "id": job_id,
             "kind": "lab",
-            "scenario": request["scenario"],
-            "request": request,
+            "scenario": record["scenario"],
+            "request": record,
             "experiment_key": experiment.key(),
             "status": "queued",
+            "phase": "",
             "progress": {"done": 0, "total": experiment.n_shards},
             "message": "",
             "created": now(),
@@ -115,7 +123,7 @@ class JobStore:
         }
         self._save(job)
         self._cancel[job_id] = threading.Event()
-        self._pool.submit(self._run, job_id, loaded, experiment)
+        self._pool.submit(self._run, job_id, replace(request, out=self.lab_dir(job_id)))
         return job
 
     def cancel(self, job_id: str) -> dict[str, Any] | None:
@@ -131,26 +139,32 @@ class JobStore:
             return self._update(job_id, status="cancelled", message="cancelled before it started")
         return self._update(job_id, message="cancel requested")
 
-    def _run(self, job_id: str, loaded: LoadedScenario, experiment: Experiment) -> None:
+    def _progress(self, job_id: str, flag: threading.Event) -> Progress:
+        """The lab's progress callback: stores the phase and ``{done, total}``; raises once cancel is asked."""
+
+        def report(phase: str, done: int = 0, total: int | None = None) -> None:
+            changes: dict[str, Any] = {"phase": phase}
+            if total is not None:
+                changes["progress"] = {"done": done, "total": total}
+            self._update(job_id, **changes)
+            if flag.is_set():
+                raise CancelledError
+
+        return report
+
+    def _run(self, job_id: str, request: LabRequest) -> None:
         flag = self._cancel.get(job_id, threading.Event())
         job = self.get(job_id)
         if job is None or job["status"] != "queued" or flag.is_set():
             return
         self._update(job_id, status="running", started=now())
-
-        def progress(done: int, total: int) -> None:
-            self._update(job_id, progress={"done": done, "total": total})
-            if flag.is_set():
-                raise CancelledError
-
-        out = self.lab_dir(job_id)
         try:
-            run_experiment(experiment, out, source={loaded.source: loaded.sha256}, progress=progress)
-            summary = summarise(out, list(experiment.strategies), experiment.targets).to_json_dict()
-            write_json(out / "summary.json", summary)
+            run_lab(request, self._progress(job_id, flag))
             self._update(job_id, status="done", finished=now(), message="")
         except CancelledError:
             self._update(job_id, status="cancelled", finished=now(), message="cancelled; finished shards kept")
+        except RequestError as exc:
+            self._update(job_id, status="failed", finished=now(), message=exc.line())
         except Exception as exc:  # a failed job records its message; the server keeps serving
             self._update(job_id, status="failed", finished=now(), message=f"{type(exc).__name__}: {exc}")
         finally:

@@ -75,6 +75,7 @@ async function selectScenario(id) {
       });
       input.addEventListener("input", () => {
         input.classList.toggle("edited", input.value !== input.dataset.original);
+        showEdits();
         clearTimeout(state.debounce);
         state.debounce = setTimeout(runForecast, 250);
       });
@@ -85,6 +86,7 @@ async function selectScenario(id) {
     body.appendChild(row);
   }
   showFigures(id);
+  showEdits();
   $("lab-result").replaceChildren();
   status("lab-status", s.strategies.length ? "" : "This scenario defines no strategies.");
   $("lab-start").disabled = !s.strategies.length;
@@ -101,6 +103,15 @@ function overrides() {
     byKey[key][input.dataset.field] = value;
   }
   return Object.values(byKey);
+}
+
+function editsText(n) {
+  return n ? "with " + n + " stance edit" + (n === 1 ? "" : "s") : "";
+}
+
+// The comparison runs on the same edited stances as the forecast; its heading says so.
+function showEdits() {
+  $("lab-edits").textContent = editsText(overrides().length);
 }
 
 async function runForecast() {
@@ -190,7 +201,10 @@ async function startLab() {
   try {
     const job = await api("/api/jobs", {
       method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ scenario: state.scenario, draws: Number($("lab-draws").value), seed: Number($("lab-seed").value) }),
+      body: JSON.stringify({
+        scenario: state.scenario, draws: Number($("lab-draws").value), seed: Number($("lab-seed").value),
+        stances: overrides(),
+      }),
     });
     state.job = job.id;
     $("lab-cancel").disabled = false;
@@ -234,8 +248,12 @@ async function showLab(job) {
     links.appendChild(el("a", { href: "/api/jobs/" + job.id + "/results?format=" + f, download: "" }, f.toUpperCase()));
     links.appendChild(document.createTextNode(" "));
   }
+  const used = (job.request && job.request.stances) || [];
+  const caption = el("p", { id: "lab-edits-used", class: "status" },
+    used.length ? "Computed " + editsText(used.length) + ": " + used.map((o) => o.actor + "." + o.issue).join(", ") + "."
+      : "Computed on the scenario's own stances.");
   const box = $("lab-result");
-  box.replaceChildren(table, links);
+  box.replaceChildren(caption, table, links);
   for (const name of ["scores", "outcomes"]) box.appendChild(el("img", { src: "/api/jobs/" + job.id + "/figures/" + name, alt: name }));
 }
 
@@ -248,6 +266,7 @@ function resetEdits() {
     input.value = input.dataset.original;
     input.classList.remove("edited");
   }
+  showEdits();
   runForecast();
 }
 
