@@ -19,7 +19,7 @@ from .sampling import FloatArray, draw_values, uncertain_inputs
 def experiment_inputs(experiment: Experiment) -> tuple[list[str], FloatArray]:
     """Names and values (draws, k) of the uncertain inputs of every draw, as the shards drew them."""
     inputs = uncertain_inputs(experiment.scenario)
-    return [i.name for i in inputs], draw_values(inputs, experiment.seed, 0, experiment.draws)
+    return [i.name for i in inputs], draw_values(experiment.scenario, experiment.seed, 0, experiment.draws)
 
 
 def failures(out: Path, experiment: Experiment, strategy: str) -> np.ndarray:

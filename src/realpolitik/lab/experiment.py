@@ -24,8 +24,8 @@ from ..models.arrays import Arrays, FloatArray
 from ..models.registry import get_model
 from ..randomness import DRAW_SCHEME, model_seed_sequence
 from ..scenario.model import Scenario
-from .interventions import apply_strategy, change_values, sampled_arrays
-from .sampling import draw_values, uncertain_inputs
+from .interventions import apply_strategy, change_values, in_effect, sampled_arrays, takes_effect
+from .sampling import draw_units, to_values, uncertain_inputs
 
 RESULT_SCHEMA = pa.schema(
     [
@@ -34,6 +34,7 @@ RESULT_SCHEMA = pa.schema(
         ("issue", pa.string()),
         ("outcome", pa.float64()),
         ("client_utility", pa.float64()),
+        ("in_effect", pa.bool_()),  # every intervention of the strategy took effect in this draw
     ]
 )
 
@@ -137,6 +138,7 @@ def concat_arrays(parts: list[Arrays]) -> Arrays:
         channels=np.concatenate([p.channels for p in parts]),
         status_quo=np.concatenate([p.status_quo for p in parts]),
         present=np.logical_or.reduce([p.present for p in parts]),
+        influence=None if first.influence is None else np.concatenate([p.influence for p in parts]),  # type: ignore[misc]
     )
 
 
@@ -161,10 +163,13 @@ def run_shard(experiment: Experiment, k: int) -> pa.Table:
     n = stop - start
     scenario = experiment.scenario
     inputs = uncertain_inputs(scenario)
-    values = draw_values(inputs, experiment.seed, start, stop)
+    unit, effect_unit = draw_units(scenario, experiment.seed, start, stop)
+    values = to_values(inputs, unit)
     base = sampled_arrays(scenario, inputs, values)
     changes = change_values(scenario, inputs, values)
-    per_strategy = [apply_strategy(base, scenario, s, changes) for s in experiment.strategies]
+    effect = takes_effect(scenario, inputs, values, effect_unit)
+    per_strategy = [apply_strategy(base, scenario, s, changes, effect) for s in experiment.strategies]
+    effective = np.stack([in_effect(scenario, s, effect, n) for s in experiment.strategies])  # (S, n)
     spec = get_model(experiment.model)
     batch = concat_arrays(per_strategy)
     options = spec.options_for(scenario.metadata, experiment.model_options)  # the file's own, then the user's
@@ -191,6 +196,7 @@ def run_shard(experiment: Experiment, k: int) -> pa.Table:
             "issue": _arrow_strings(base.issue_ids).take(issue_at),
             "outcome": _arrow(outcome.reshape(-1)),
             "client_utility": _arrow(np.repeat(utility.reshape(-1), I)),
+            "in_effect": _arrow_bools(np.repeat(effective.reshape(-1), I)),
         },
         schema=RESULT_SCHEMA,
     )
@@ -205,6 +211,12 @@ def _arrow(values: NDArray[Any]) -> pa.Array:
     flat = np.ascontiguousarray(values)
     kind = {np.dtype(np.int64): pa.int64(), np.dtype(np.float64): pa.float64()}[flat.dtype]
     return pa.Array.from_buffers(kind, len(flat), [None, pa.py_buffer(flat)])
+
+
+def _arrow_bools(values: NDArray[np.bool_]) -> pa.Array:
+    """A numpy bool vector as an Arrow boolean array (bit-packed, least significant bit first)."""
+    bits = np.packbits(np.ascontiguousarray(values, dtype=bool), bitorder="little")
+    return pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(bits)])
 
 
 def _arrow_strings(labels: tuple[str, ...] | list[str]) -> pa.Array:

@@ -12,10 +12,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..models.arrays import Arrays, FloatArray, channel_matrix, from_scenario
+from ..models.arrays import Arrays, BoolArray, FloatArray, channel_matrix, from_scenario
 from ..scenario.model import Change, Scenario
 from ..scenario.validate import parse_target
-from .sampling import UncertainInput
+from .sampling import UncertainInput, chancy_interventions
 
 ChangeKey = tuple[str, int]  # (intervention id, index of the change)
 
@@ -28,6 +28,7 @@ def sampled_arrays(scenario: Scenario, inputs: list[UncertainInput], values: Flo
     i_index = {i: k for k, i in enumerate(base.issue_ids)}
     position = np.repeat(base.position, D, axis=0)
     salience = np.repeat(base.salience, D, axis=0)
+    influence = np.repeat(base.influence, D, axis=0) if base.influence is not None else None
     capability = np.repeat(base.capability, D, axis=0)
     status_quo = np.repeat(base.status_quo, D, axis=0)
     links = scenario.channels.links
@@ -45,6 +46,9 @@ def sampled_arrays(scenario: Scenario, inputs: list[UncertainInput], values: Flo
             a, i = a_index[parts[0]], i_index[parts[1]]
             if parts[2] == "position":
                 position[:, a, i] = v
+            elif parts[2] == "influence":
+                assert influence is not None  # an uncertain influence makes the base carry one
+                influence[:, a, i] = v
             else:
                 salience[:, a, i] = v / scenario.salience_scale
         elif kind == "channel":
@@ -57,6 +61,7 @@ def sampled_arrays(scenario: Scenario, inputs: list[UncertainInput], values: Flo
         salience=salience,
         capability=capability,
         status_quo=status_quo,
+        influence=influence,
         channels=channel_matrix(scenario, strengths, default),
     )
 
@@ -84,16 +89,68 @@ def _op(current: FloatArray, op: str, v: FloatArray) -> FloatArray:
     return np.broadcast_to(v, current.shape).astype(np.float64)
 
 
+def takes_effect(
+    scenario: Scenario, inputs: list[UncertainInput], values: FloatArray, effect_unit: FloatArray
+) -> dict[str, BoolArray]:
+    """Per draw, whether each intervention that may fail takes effect: its effect column below its success
+    probability (that draw's sampled value when the probability itself is uncertain).
+
+    The columns are the same for every strategy (common random numbers): in a draw where an intervention fails,
+    it fails in every strategy that uses it."""
+    sampled = {inp.name: values[:, k] for k, inp in enumerate(inputs)}
+    interventions = {iv.id: iv for iv in scenario.interventions}
+    out: dict[str, BoolArray] = {}
+    for col, iv_id in enumerate(chancy_interventions(scenario)):
+        success = interventions[iv_id].success
+        assert success is not None
+        p = sampled.get(f"intervention.{iv_id}.success", np.full(values.shape[0], success.value))
+        out[iv_id] = np.asarray(effect_unit[:, col] < p, dtype=bool)
+    return out
+
+
+def in_effect(scenario: Scenario, strategy_id: str, effect: Mapping[str, BoolArray], n: int) -> BoolArray:
+    """Per draw, whether every intervention of the strategy took effect (always, for the status quo)."""
+    mask = np.ones(n, dtype=bool)
+    for iv_id in scenario.strategy(strategy_id).interventions:
+        if iv_id in effect:
+            mask &= effect[iv_id]
+    return mask
+
+
+def _select(mask: BoolArray, after: Arrays, before: Arrays) -> Arrays:
+    """``after`` in the draws where ``mask`` holds, ``before`` elsewhere."""
+    m3 = mask[:, None, None]
+    influence = before.influence
+    if after.influence is not None and before.influence is not None:
+        influence = np.where(m3, after.influence, before.influence)
+    return replace(
+        after,
+        position=np.where(m3, after.position, before.position),
+        salience=np.where(m3, after.salience, before.salience),
+        capability=np.where(mask[:, None], after.capability, before.capability),
+        channels=np.where(m3, after.channels, before.channels),
+        influence=influence,
+    )
+
+
 def apply_strategy(
-    arrays: Arrays, scenario: Scenario, strategy_id: str, values: Mapping[ChangeKey, FloatArray]
+    arrays: Arrays,
+    scenario: Scenario,
+    strategy_id: str,
+    values: Mapping[ChangeKey, FloatArray],
+    effect: Mapping[str, BoolArray] | None = None,
 ) -> Arrays:
-    """Apply a strategy's interventions, in order, to every draw of ``arrays``."""
+    """Apply a strategy's interventions, in order, to every draw of ``arrays``; an intervention listed in
+    ``effect`` applies only in the draws where it takes effect."""
     strategy = scenario.strategy(strategy_id)
     interventions = {iv.id: iv for iv in scenario.interventions}
     out = arrays
     for iv_id in strategy.interventions:
+        before = out
         for n, change in enumerate(interventions[iv_id].changes):
             out = apply_change(out, scenario, change, values.get((iv_id, n)))
+        if effect is not None and iv_id in effect:
+            out = _select(effect[iv_id], out, before)
     return out
 
 
@@ -124,7 +181,7 @@ def apply_change(arrays: Arrays, scenario: Scenario, change: Change, value: Floa
         members = np.array([a_index[m] for m in change.members])
         position = arrays.position.copy()
         if value is None:
-            weight = arrays.capability[:, members] * arrays.salience[:, members, i]
+            weight = arrays.weight()[:, members, i] * arrays.salience[:, members, i]
             where = position[:, members, i]
             total = weight.sum(axis=1)
             mean = (weight * where).sum(axis=1) / np.where(total > 0, total, 1)

@@ -25,9 +25,9 @@ FloatArray = NDArray[np.float64]
 class UncertainInput:
     """One uncertain number of a scenario, named by where it stands.
 
-    Names: ``actor.ACTOR.capability``, ``stance.ACTOR.ISSUE.position|salience``, ``issue.ISSUE.status_quo``,
+    Names: ``actor.ACTOR.capability``, ``stance.ACTOR.ISSUE.position|salience|influence``, ``issue.ISSUE.status_quo``,
     ``channel.A.B`` (the link's strength, in the order of ``channels.links``) and ``intervention.ID.N`` (the
-    value of the intervention's N-th change).
+    value of the intervention's N-th change), ``intervention.ID.success`` (its probability of taking effect).
     """
 
     name: str
@@ -82,12 +82,14 @@ def uncertain_inputs(scenario: Scenario) -> list[UncertainInput]:
     for s in scenario.stances:
         add(f"stance.{s.actor}.{s.issue}.position", s.position)
         add(f"stance.{s.actor}.{s.issue}.salience", s.salience)
+        add(f"stance.{s.actor}.{s.issue}.influence", s.influence)
     add("channels.default", scenario.channels.default)
     for link in scenario.channels.links:
         add(f"channel.{link.between[0]}.{link.between[1]}", link.strength)
     for iv in scenario.interventions:
         for n, change in enumerate(iv.changes):
             add(f"intervention.{iv.id}.{n}", change.value)
+        add(f"intervention.{iv.id}.success", iv.success)
     return out
 
 
@@ -96,13 +98,30 @@ def sample_unit(n_draws: int, n_inputs: int, rng: RNGLike) -> FloatArray:
     return generator(rng)[0].random((n_draws, n_inputs))
 
 
-def draw_values(inputs: list[UncertainInput], seed: int, start: int, stop: int) -> FloatArray:
-    """Values (stop − start, k) of the inputs for draws ``start … stop − 1`` of a run seeded ``seed``.
+def chancy_interventions(scenario: Scenario) -> list[str]:
+    """Ids of interventions that may fail: a ``success`` below 1 or with a range. Each gets one more unit column
+    per draw, after the inputs' columns, to decide whether it takes effect in that draw."""
+    return [
+        iv.id
+        for iv in scenario.interventions
+        if iv.success is not None and (iv.success.is_uncertain or iv.success.value < 1)
+    ]
+
+
+def draw_units(scenario: Scenario, seed: int, start: int, stop: int) -> tuple[FloatArray, FloatArray]:
+    """Unit draws for draws ``start … stop − 1`` of a run seeded ``seed``: (inputs' columns, interventions' columns).
 
     Keyed per draw (:func:`realpolitik.randomness.input_unit_draws`): every caller that asks for draw ``d`` of a
     seed gets the same numbers, whatever range it asks for: the lab's shards, scenario discovery, the brief.
     """
-    return to_values(inputs, input_unit_draws(seed, start, stop, len(inputs)))
+    k = len(uncertain_inputs(scenario))
+    unit = input_unit_draws(seed, start, stop, k + len(chancy_interventions(scenario)))
+    return unit[:, :k], unit[:, k:]
+
+
+def draw_values(scenario: Scenario, seed: int, start: int, stop: int) -> FloatArray:
+    """Values (stop − start, k) of the scenario's uncertain inputs for draws ``start … stop − 1`` (keyed per draw)."""
+    return to_values(uncertain_inputs(scenario), draw_units(scenario, seed, start, stop)[0])
 
 
 def to_values(inputs: list[UncertainInput], unit: FloatArray) -> FloatArray:

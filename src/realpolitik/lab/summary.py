@@ -48,6 +48,28 @@ class Summary:
         }
 
 
+def _if_in_effect(n: int, n_eff: int, eu: float | None, sd: float | None, p_ok: float | None, targets: bool) -> dict[str, Any]:
+    """For a strategy whose interventions may fail: how often all took effect, and the results in those draws.
+
+    The draws where every intervention took effect are exactly the draws a run with certain interventions would
+    have had (the effect columns are independent of every other input), so these figures are the strategy's
+    results *without* the uncertainty about its interventions, next to the main figures *with* it."""
+    if n_eff == n:
+        return {}
+    out: dict[str, Any] = {"p_in_effect": n_eff / n, "p_in_effect_ci95": list(wilson(n_eff / n, n))}
+    if n_eff:
+        block: dict[str, Any] = {
+            "draws": n_eff,
+            "expected_utility": eu,
+            "expected_utility_se": (sd or 0.0) / math.sqrt(n_eff),
+        }
+        if targets and p_ok is not None:
+            block["p_satisficing"] = p_ok
+            block["p_satisficing_ci95"] = list(wilson(p_ok, n_eff))
+        out["if_in_effect"] = block
+    return out
+
+
 def summarise(out: Path, strategies: list[str], targets: tuple[Target, ...] = ()) -> Summary:
     # one thread: floating-point sums then run in one fixed order, so a re-run gives the same digits
     con = duckdb.connect(config={"threads": 1})
@@ -86,20 +108,24 @@ def summarise(out: Path, strategies: list[str], targets: tuple[Target, ...] = ()
         )
         per_strategy = con.execute(
             f"""WITH d AS (
-                    SELECT strategy, draw, any_value(client_utility) AS u, {target_sql} AS ok
+                    SELECT strategy, draw, any_value(client_utility) AS u, {target_sql} AS ok,
+                           bool_and(in_effect) AS eff
                     FROM r GROUP BY strategy, draw),
                 g AS (SELECT *, max(u) OVER (PARTITION BY draw) - u AS regret FROM d)
                 SELECT strategy, count(*) AS n, avg(u) AS eu, stddev_samp(u) AS sd_u,
                        avg(regret) AS mean_regret, max(regret) AS max_regret,
                        quantile_cont(regret, 0.9) AS regret_q90, avg(CASE WHEN ok THEN 1.0 ELSE 0.0 END) AS p_ok,
-                       avg(CASE WHEN regret = 0 THEN 1.0 ELSE 0.0 END) AS p_best
+                       avg(CASE WHEN regret = 0 THEN 1.0 ELSE 0.0 END) AS p_best,
+                       count(*) FILTER (WHERE eff) AS n_eff, avg(u) FILTER (WHERE eff) AS eu_eff,
+                       stddev_samp(u) FILTER (WHERE eff) AS sd_eff,
+                       avg(CASE WHEN ok THEN 1.0 ELSE 0.0 END) FILTER (WHERE eff) AS p_ok_eff
                 FROM g GROUP BY strategy"""
         ).fetchall()
         draws_row = con.execute("SELECT count(DISTINCT draw) FROM r").fetchone()
     finally:
         con.close()
     rows = []
-    for strategy, n, eu, sd_u, mean_regret, max_regret, regret_q90, p_ok, p_best in per_strategy:
+    for strategy, n, eu, sd_u, mean_regret, max_regret, regret_q90, p_ok, p_best, *eff in per_strategy:
         row = {
             "strategy": strategy,
             "draws": n,
@@ -113,6 +139,7 @@ def summarise(out: Path, strategies: list[str], targets: tuple[Target, ...] = ()
         if targets:
             row["p_satisficing"] = p_ok
             row["p_satisficing_ci95"] = list(wilson(p_ok, n))
+        row.update(_if_in_effect(n, *eff, bool(targets)))
         rows.append(row)
     order = {s: k for k, s in enumerate(strategies)}
     rows.sort(key=lambda r: order.get(r["strategy"], len(order)))

@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..scenario.model import Estimate, Scenario
+from .decision import IssueRule
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -42,6 +43,10 @@ class Arrays:
     issue_ids: tuple[str, ...]
     decision_rules: tuple[Literal["median", "mean"], ...]
     risk: FloatArray | None = field(default=None)
+    influence: FloatArray | None = field(default=None)
+    """(D, A, I) weight an actor brings to one issue, NaN where its capability applies (None: nowhere)."""
+    rules: tuple[IssueRule, ...] | None = field(default=None)
+    """Each issue's decision structure (None: ``decision_rules`` as plain median/mean)."""
 
     def __post_init__(self) -> None:
         D, A, I = self.position.shape
@@ -59,6 +64,28 @@ class Arrays:
                 raise ValueError(f"Arrays.{name} has shape {got}, expected {shape}")
         if len(self.actor_ids) != A or len(self.issue_ids) != I or len(self.decision_rules) != I:
             raise ValueError("Arrays: ids do not match the array shapes")
+        if self.influence is not None and self.influence.shape != (D, A, I):
+            raise ValueError(f"Arrays.influence has shape {self.influence.shape}, expected {(D, A, I)}")
+        if self.rules is not None and len(self.rules) != I:
+            raise ValueError("Arrays.rules: one rule per issue")
+
+    @property
+    def issue_rules(self) -> tuple[IssueRule, ...]:
+        """Each issue's decision structure (plain median/mean from ``decision_rules`` when none is given)."""
+        if self.rules is not None:
+            return self.rules
+        return tuple(IssueRule(rule=r, base=r) for r in self.decision_rules)
+
+    @property
+    def has_influence(self) -> bool:
+        return self.influence is not None and bool(np.isfinite(self.influence).any())
+
+    def weight(self) -> FloatArray:
+        """(D, A, I) the weight each actor brings to each issue: its influence there, else its capability."""
+        cap = np.broadcast_to(self.capability[:, :, None], self.position.shape)
+        if self.influence is None:
+            return np.asarray(cap, dtype=np.float64)
+        return np.asarray(np.where(np.isnan(self.influence), cap, self.influence), dtype=np.float64)
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -83,6 +110,7 @@ class Arrays:
             capability=self.capability[draws],
             channels=self.channels[draws],
             status_quo=self.status_quo[draws],
+            influence=None if self.influence is None else self.influence[draws],
         )
 
 
@@ -101,11 +129,14 @@ def from_scenario(scenario: Scenario) -> Arrays:
     position = np.tile((scale[:, 0] + scale[:, 1]) / 2, (A, 1))
     salience = np.zeros((A, I))
     present = np.zeros((A, I), dtype=bool)
+    influence = np.full((A, I), np.nan)
     for st in scenario.stances:
         a, i = a_index[st.actor], i_index[st.issue]
         position[a, i] = st.position.value
         salience[a, i] = st.salience.value / scenario.salience_scale
         present[a, i] = True
+        if st.influence is not None:
+            influence[a, i] = st.influence.value
     capability = np.array([a.capability.value for a in scenario.actors], dtype=np.float64)
     channels = channel_matrix(scenario, [[link.strength.value for link in scenario.channels.links]])[0]
     risk = None
@@ -124,7 +155,29 @@ def from_scenario(scenario: Scenario) -> Arrays:
         issue_ids=tuple(issues),
         decision_rules=tuple(i.decision_rule for i in scenario.issues),
         risk=risk,
+        influence=influence[None] if np.isfinite(influence).any() else None,
+        rules=issue_rules(scenario),
     )
+
+
+def issue_rules(scenario: Scenario) -> tuple[IssueRule, ...]:
+    """Each issue's decision structure in array terms (actor and group names resolved to actor indices)."""
+    index = {a.id: k for k, a in enumerate(scenario.actors)}
+
+    def members(names: list[str]) -> tuple[int, ...]:
+        out: list[int] = []
+        for name in names:
+            ids = [name] if name in index else [a.id for a in scenario.actors if a.group == name]
+            out += [index[a] for a in ids if index[a] not in out]
+        return tuple(out)
+
+    rules = []
+    for issue in scenario.issues:
+        d = issue.rule
+        base = d.rule if d.rule in ("median", "mean") else d.base
+        threshold = max(d.share or 0.0, 1.0 - d.blocking if d.blocking is not None else 0.0)
+        rules.append(IssueRule(d.rule, base, members(d.owner or d.players), threshold))  # type: ignore[arg-type]
+    return tuple(rules)
 
 
 def channel_matrix(

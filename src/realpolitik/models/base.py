@@ -8,23 +8,25 @@ the test that proves it against a published or peer trajectory (as Axelrod does 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
 
 from .aggregates import weighted_mean, weighted_median
 from .arrays import Arrays, FloatArray
+from .decision import apply_rules, rule_outcomes
 
 
 def voice(arrays: Arrays) -> FloatArray:
-    """Capability × salience of each actor on each issue, (D, A, I), zero where the actor takes no stance.
+    """Weight × salience of each actor on each issue, (D, A, I), zero where the actor takes no stance; the weight
+    is the actor's influence on the issue where the scenario gives one, else its capability.
 
     Where no present actor has any weight on an issue, every present actor counts once: nobody cares more than
     anybody else, and absent actors' (meaningless) positions must never decide the outcome.
     """
     present = arrays.present[None].astype(np.float64)  # (1, A, I)
-    w = arrays.capability[:, :, None] * arrays.salience * present
+    w = arrays.weight() * arrays.salience * present
     none = w.sum(axis=1, keepdims=True) <= 0  # (D, 1, I)
     return np.asarray(np.where(none, np.broadcast_to(present, w.shape), w), dtype=np.float64)
 
@@ -96,7 +98,8 @@ class Trajectory:
                 if win_prob is not None:
                     entry["win_prob"] = {names[k]: float(win_prob[draw, r, k]) for k in range(len(a.actor_ids))}
                 rounds.append(entry)
-            out.append({"id": issue_id, "forecast": float(self.forecast[draw, i]), "rounds": rounds})
+            decision = a.issue_rules[i].describe(a.actor_ids)
+            out.append({"id": issue_id, "forecast": float(self.forecast[draw, i]), "decision": decision, "rounds": rounds})
         return {"model": self.model, "issues": out}
 
 
@@ -119,13 +122,19 @@ def actor_keys(names: Sequence[str]) -> list[str]:
 
 
 def decide(arrays: Arrays, positions: FloatArray) -> FloatArray:
-    """Read each issue's outcome off final positions (D, A, I) by the issue's decision rule -> (D, I)."""
-    w = np.moveaxis(voice(arrays), -1, -2)  # (D, I, A)
-    x = np.moveaxis(positions, -1, -2)
-    med = weighted_median(x, w)
-    mean = weighted_mean(x, w)
-    use_mean = np.array([rule == "mean" for rule in arrays.decision_rules])
-    return np.where(use_mean, mean, med)
+    """Read each issue's outcome off final positions (D, A, I) by the issue's decision structure -> (D, I)."""
+    return rule_outcomes(arrays.issue_rules, positions, voice(arrays), arrays.status_quo)
+
+
+def honour_structure(arrays: Arrays, traj: Trajectory) -> Trajectory:
+    """The trajectory with owner, veto and qualified-majority issues read off its final positions by their rule
+    (median and mean issues keep the model's own outcome). Applied to every model by :meth:`ModelSpec.__call__`."""
+    rules = arrays.issue_rules
+    if not any(r.structured for r in rules):
+        return traj
+    final = traj.positions[:, -1]
+    forecast = apply_rules(rules, final, voice(arrays), arrays.status_quo, traj.forecast)
+    return replace(traj, forecast=forecast)
 
 
 class RunFunction(Protocol):
@@ -158,6 +167,8 @@ class ModelSpec:
     scenario_options: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
     """Options a scenario file carries for this model, read from ``scenario.metadata`` (e.g. KTAB's logged model
     parameters and PRNG seed, Decide's per-issue powers); see :meth:`options_for`."""
+    unsupported: tuple[str, ...] = ()
+    """Parts of the decision structure the model cannot honour (``influence``); it refuses them with one line."""
     forecast_only: Mapping[str, Any] = field(default_factory=dict)
     """Keyword arguments that make a run keep only what the forecast needs (positions), dropping per-move records
     nobody will read: what ``__call__(..., forecast_only=True)`` adds, e.g. for the lab's large batches. They
@@ -230,7 +241,19 @@ class ModelSpec:
                 options.setdefault("draw_keys", draw_keys)
         if forecast_only:
             options = {**self.forecast_only, **options}
-        return self.run(arrays, rounds=self.default_rounds if rounds is None else rounds, **options)
+        self.refuse_unsupported(arrays)
+        traj = self.run(arrays, rounds=self.default_rounds if rounds is None else rounds, **options)
+        return honour_structure(arrays, traj)
+
+    def refuse_unsupported(self, arrays: Arrays) -> None:
+        """Fail with one line naming the issue and what this model cannot honour (never ignore it silently)."""
+        if "influence" in self.unsupported and arrays.has_influence:
+            assert arrays.influence is not None
+            issues = np.flatnonzero(np.isfinite(arrays.influence).any(axis=(0, 1)))
+            raise ValueError(
+                f"{self.name}: issue {arrays.issue_ids[int(issues[0])]!r}: per-stance influence is not supported "
+                f"(the model uses one capability per actor)"
+            )
 
 
 def parse_option_value(raw: str) -> Any:

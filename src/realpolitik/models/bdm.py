@@ -254,7 +254,7 @@ class _Case:
 
         self.active: BoolArray = fold(np.asarray(arrays.present, dtype=bool)[None])
         self.s: FloatArray = np.where(self.active, fold(np.asarray(arrays.salience, dtype=np.float64)), 0.0)
-        c = fold(np.asarray(arrays.capability, dtype=np.float64)[:, :, None])
+        c = fold(arrays.weight())  # capability, or the actor's influence on the issue where the scenario gives one
         self.w: FloatArray = np.where(self.active, c * self.s, 0.0)
         self.x0: FloatArray = fold(np.asarray(arrays.position, dtype=np.float64))
         if opts.range == "scale":

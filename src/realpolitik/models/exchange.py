@@ -156,7 +156,7 @@ def _issue_power(arrays: Arrays, kept: Mapping[str, Mapping[str, float]]) -> Flo
     """(D, A, I) power from Decide's per-issue powers, scaled by each draw's capability over the actor's mean
     power (1.0 exactly for the file's own capability, which the loader set to that mean)."""
     D, A, I = arrays.shape
-    out = np.broadcast_to(arrays.capability[:, :, None], (D, A, I)).astype(np.float64)
+    out = np.array(arrays.weight(), dtype=np.float64, copy=True)
     for a, actor in enumerate(arrays.actor_ids):
         per = kept.get(actor)
         if not per:
@@ -193,8 +193,8 @@ def _resolve(variant: str, options: dict[str, Any]) -> ExchangeOptions:
 
 def _power(arrays: Arrays, power: Any) -> FloatArray:
     D, A, I = arrays.shape
-    if power is None:
-        return np.broadcast_to(arrays.capability[:, :, None], (D, A, I)).astype(np.float64)
+    if power is None:  # capability, or the actor's influence on the issue where the scenario gives one
+        return arrays.weight()
     p = np.asarray(power, dtype=np.float64)
     if p.shape not in ((A, I), (D, A, I)):
         raise ValueError(f"power must be shaped (A, I) = {(A, I)} or (D, A, I), got {p.shape}")

@@ -752,6 +752,7 @@ OPTION_SPECS = (
 )
 
 SPEC = ModelSpec(
+    unsupported=("influence",),
     name="smp",
     title="KTAB Spatial Model of Politics (probabilistic Condorcet bargaining)",
     reference="Wise, B., Efird, B., Lester, S. et al. (2015-2017). KTAB: KAPSARC Toolkit for Behavioral Analysis, "

@@ -120,6 +120,46 @@ class Actor(Documented):
     )
 
 
+DecisionRule = Literal["median", "mean", "owner", "veto", "qualified_majority"]
+
+
+class Decision(Documented):
+    """Who decides an issue, and so how its outcome is read off the positions a model produces (schema 2).
+
+    - ``median`` / ``mean``: the weighted median or mean of every position (the default, ``median``).
+    - ``owner``: the outcome is the owner's position (``owner``: one actor id, or a group name or list of actors
+      acting as one, whose positions are combined by ``base``). Others act only through pressure on the owner.
+    - ``veto``: ``base`` (median or mean) of every position, clamped into the intersection of the ``players``'
+      win sets relative to the status quo (for a player at x and status quo q: the points no farther from x
+      than q is); if that intersection holds only q, the outcome is q.
+    - ``qualified_majority``: with positions sorted, the two pivots are where the cumulative weight from each end
+      first reaches ``share`` of the total (or ``1 − blocking``, whichever is stricter); the outcome is the
+      status quo if it lies between the pivots (gridlock), else the pivot nearest the status quo. ``share: 1``
+      is unanimity.
+
+    Weights are the actors' voice on the issue: influence (or capability) × salience. See
+    docs/scenario-format.md for a worked example of each rule.
+    """
+
+    rule: DecisionRule = "median"
+    owner: list[Id] = Field(default_factory=list, description="owner: actor ids or a group name acting as one.")
+    players: list[Id] = Field(default_factory=list, description="veto: the veto players (actor ids or groups).")
+    share: float | None = Field(default=None, description="qualified_majority: share of weight needed, in (0, 1].")
+    blocking: float | None = Field(default=None, description="qualified_majority: share that blocks, in (0, 1].")
+    base: Literal["median", "mean"] = Field(
+        default="median", description="veto and owner groups: the rule the clamp or the group starts from."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"rule": data}
+        if isinstance(data, dict) and isinstance(data.get("owner"), str):
+            return {**data, "owner": [data["owner"]]}
+        return data
+
+
 class Issue(Documented):
     id: Id
     name: str
@@ -129,6 +169,14 @@ class Issue(Documented):
     decision_rule: Literal["median", "mean"] = Field(
         default="median", description="How the outcome is read off positions: weighted median voter or mean."
     )
+    decision: Decision | None = Field(
+        default=None, description="Who decides (schema 2): median, mean, owner, veto or qualified_majority."
+    )
+
+    @property
+    def rule(self) -> Decision:
+        """The issue's decision structure, with a version-1 ``decision_rule`` read as ``decision: {rule: ...}``."""
+        return self.decision if self.decision is not None else Decision(rule=self.decision_rule)
 
 
 class Stance(Documented):
@@ -136,6 +184,10 @@ class Stance(Documented):
     issue: Id
     position: Estimate
     salience: Estimate = Field(description="How much the issue matters to the actor, on the scenario's salience scale.")
+    influence: Estimate | None = Field(
+        default=None,
+        description="Weight the actor brings to this issue (schema 2), overriding its capability here; same unit.",
+    )
 
 
 class ChannelLink(Documented):
@@ -192,6 +244,10 @@ class Intervention(Documented):
     name: str | None = None
     description: str = ""
     changes: list[Change] = Field(default_factory=list)
+    success: Estimate | None = Field(
+        default=None,
+        description="Probability that the intervention takes effect (schema 2; default 1); the lab draws it per draw.",
+    )
 
 
 class Strategy(Documented):
@@ -231,7 +287,9 @@ class Goal(Documented):
 
 
 class Scenario(Documented):
-    schema_version: Literal[1] = 1
+    schema_version: Literal[1, 2] = Field(
+        default=1, description="1, or 2 for files that use the fields of schema 2 (decision, influence, success)."
+    )
     id: Id
     title: str
     description: str = ""

@@ -261,6 +261,8 @@ def check_references(s: Scenario) -> list[tuple[Loc, str]]:
             if sc.low < sc.high:
                 out += _range_problems(("stances", i, "position"), st.position, sc.low, sc.high, "position")
         out += _range_problems(("stances", i, "salience"), st.salience, 0.0, s.salience_scale, "salience")
+        if st.influence is not None:
+            out += _range_problems(("stances", i, "influence"), st.influence, 0.0, float("inf"), "influence")
         key = (st.actor, st.issue)
         if key in seen_stances:
             out.append(
@@ -278,6 +280,8 @@ def check_references(s: Scenario) -> list[tuple[Loc, str]]:
         out += _range_problems(("channels", "links", i, "strength"), link.strength, 0.0, 1.0, "channel strength")
 
     for i, iv in enumerate(s.interventions):
+        if iv.success is not None:
+            out += _range_problems(("interventions", i, "success"), iv.success, 0.0, 1.0, "success probability")
         for j, change in enumerate(iv.changes):
             loc: Loc = ("interventions", i, "changes", j)
             out += [((*loc, *sub), msg) for sub, msg in check_change(change, actors, issues.keys())]
@@ -293,10 +297,82 @@ def check_references(s: Scenario) -> list[tuple[Loc, str]]:
             sc = issues[goal.issue].scale
             if not sc.low <= goal.value <= sc.high:
                 out.append((("targets", i, "value"), f"target {goal.value:g} is outside [{sc.low:g}, {sc.high:g}]"))
+    out += check_decisions(s)
+    out += _schema_2_fields(s)
     if s.client is not None and s.client not in actors:
         out.append((("client",), f"unknown actor {s.client!r}"))
     if source_ids or s.bibliography:
         out += _check_sources(s, source_ids)
+    return out
+
+
+def decision_members(s: Scenario, names: Iterable[str]) -> list[str] | None:
+    """Actor ids named by ``names`` (actor ids or group names, in order, without repeats); None if one is unknown."""
+    actors = [a.id for a in s.actors]
+    out: list[str] = []
+    for name in names:
+        found = [name] if name in actors else [a.id for a in s.actors if a.group == name]
+        if not found:
+            return None
+        out += [a for a in found if a not in out]
+    return out
+
+
+def check_decisions(s: Scenario) -> list[tuple[Loc, str]]:
+    """Each issue's decision structure: members exist and hold a stance, rules have what they need."""
+    out: list[tuple[Loc, str]] = []
+    holders: dict[str, set[str]] = {}
+    for st in s.stances:
+        holders.setdefault(st.issue, set()).add(st.actor)
+    for i, issue in enumerate(s.issues):
+        d = issue.decision
+        if d is None:
+            continue
+        loc: Loc = ("issues", i, "decision")
+        if "decision_rule" in issue.model_fields_set:
+            out.append(((*loc,), "give decision or decision_rule, not both"))
+        fields = {"owner": d.owner, "players": d.players, "share": d.share, "blocking": d.blocking}
+        needs = {"owner": ("owner",), "veto": ("players",), "qualified_majority": ()}.get(d.rule, ())
+        allowed = {"owner": {"owner"}, "veto": {"players"}, "qualified_majority": {"share", "blocking"}}.get(d.rule, set())
+        for name, value in fields.items():
+            if value not in (None, []) and name not in allowed:
+                out.append(((*loc, name), f"{name} does not apply to rule {d.rule!r}"))
+        for name in needs:
+            if not fields[name]:
+                out.append(((*loc, name), f"rule {d.rule!r} needs {name}"))
+        if d.rule == "qualified_majority" and d.share is None and d.blocking is None:
+            out.append(((*loc, "share"), "rule 'qualified_majority' needs share (or blocking)"))
+        for name in ("share", "blocking"):
+            value = fields[name]
+            if isinstance(value, float) and not 0 < value <= 1:
+                out.append(((*loc, name), f"{name} {value:g} is outside (0, 1]"))
+        if d.rule in ("veto", "qualified_majority") and issue.status_quo is None:
+            out.append(((*loc, "rule"), f"rule {d.rule!r} needs the issue's status_quo"))
+        for name in ("owner", "players"):
+            for k, member in enumerate(fields[name] or []):
+                ids = decision_members(s, [member])
+                if ids is None:
+                    out.append(((*loc, name, k), f"unknown actor or group {member!r}"))
+                    continue
+                for a in ids:
+                    if a not in holders.get(issue.id, set()):
+                        out.append(((*loc, name, k), f"{a!r} decides {issue.id!r} but holds no stance on it"))
+    return out
+
+
+SCHEMA_2 = "needs schema_version: 2 (add `schema_version: 2` at the top of the file)"
+
+
+def _schema_2_fields(s: Scenario) -> list[tuple[Loc, str]]:
+    """Fields of schema 2 in a file that declares (or defaults to) version 1."""
+    if s.schema_version >= 2:
+        return []
+    out: list[tuple[Loc, str]] = []
+    out += [(("issues", i, "decision"), f"decision {SCHEMA_2}") for i, x in enumerate(s.issues) if x.decision]
+    out += [(("stances", i, "influence"), f"influence {SCHEMA_2}") for i, x in enumerate(s.stances) if x.influence]
+    out += [
+        (("interventions", i, "success"), f"success {SCHEMA_2}") for i, x in enumerate(s.interventions) if x.success
+    ]
     return out
 
 

@@ -141,7 +141,7 @@ def band(
     inputs = uncertain_inputs(scenario)
     if not inputs or draws < 1:
         return {}
-    sampled = sampled_arrays(scenario, inputs, draw_values(inputs, seed, 0, draws))
+    sampled = sampled_arrays(scenario, inputs, draw_values(scenario, seed, 0, draws))
     keys = np.arange(draws, dtype=np.int64)
     fc = spec(sampled, rounds=rounds, rng=model_seed_sequence(seed), draw_keys=keys, forecast_only=True, **options)
     q = np.quantile(fc.forecast, [0.05, 0.5, 0.95], axis=0)  # (3, I)

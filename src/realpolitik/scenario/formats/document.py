@@ -13,8 +13,12 @@ from . import ScenarioFormat
 
 
 def to_data(scenario: Scenario) -> dict[str, Any]:
-    """Plain data for a scenario, leaving out what equals the defaults so the file stays readable."""
+    """Plain data for a scenario, leaving out what equals the defaults so the file stays readable.
+
+    Always written as schema version 2 (every version-1 document is a valid version-2 document)."""
     data: dict[str, Any] = scenario.model_dump(mode="json", exclude_defaults=True)
+    data.pop("schema_version", None)
+    data = {"schema_version": 2, **data}
     data.setdefault("id", scenario.id)
     data.setdefault("title", scenario.title)
     return data
