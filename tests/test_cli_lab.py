@@ -163,9 +163,9 @@ def test_lab_table_shows_bracketed_text(toy: Path, tmp_path: Path, monkeypatch: 
     """rich markup must not eat '[best]', the target or the run's bracketed model/draws/seed."""
     from rich.console import Console
 
-    import realpolitik.cli as cli
+    from realpolitik.cli import common
 
-    monkeypatch.setattr(cli, "out", Console(highlight=False, soft_wrap=False, width=250))
+    monkeypatch.setattr(common, "out", Console(highlight=False, soft_wrap=False, width=250))
     result = runner.invoke(
         app,
         [

@@ -12,8 +12,8 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
+from realpolitik.cli.events import app
 from realpolitik.events import alerts
-from realpolitik.events.cli import app
 from realpolitik.events.errors import EventsError
 
 ICEWS = "events/icews/icews_dyad_year_AFG_PAK_IND_CHN_RUS_IRN.csv"

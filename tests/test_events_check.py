@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from realpolitik.cli import app
 from realpolitik.events import actors, ingest, store
-from realpolitik.workflows.check import CAVEAT, check_assumptions
 from realpolitik.scenario.load import load_scenario
+from realpolitik.workflows.check import CAVEAT, check_assumptions
 from tests.test_events_ingest import gdelt2_row, write
 
 AS_OF = dt.date(2025, 1, 31)

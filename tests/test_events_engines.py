@@ -10,8 +10,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from realpolitik.cli.events import app
 from realpolitik.events import actors, engines, indicators, ingest, store
-from realpolitik.events.cli import app
 from tests.test_events_ingest import gdelt2_row, write
 
 distributed = pytest.importorskip("distributed")

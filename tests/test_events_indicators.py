@@ -12,8 +12,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from realpolitik.cli.events import app
 from realpolitik.events import actors, indicators, ingest, store
-from realpolitik.events.cli import app
 from realpolitik.events.errors import EventsError
 from tests.test_events_ingest import gdelt2_row, write
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from realpolitik.cli.events import app
 from realpolitik.events import ingest, masterlist, store
-from realpolitik.events.cli import app
 from realpolitik.events.errors import EventsError
 from realpolitik.events.formats import GDELT2_COLUMNS
 

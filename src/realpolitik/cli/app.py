@@ -1,0 +1,87 @@
+"""The ``realpolitik`` application: the root command, every sub-command mounted, and the console entry point.
+
+Bad input never produces a traceback: problems print as ``FILE:LINE: field: message`` (or the workflow's one
+line) and the command exits with status 2. Anything unexpected prints one line and exits 1
+(``REALPOLITIK_DEBUG=1`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from .. import __version__
+from . import backtest, brief, check, events, forecast, lab, scenario, serve
+from .common import error_lines
+
+app = typer.Typer(
+    name="realpolitik",
+    help="Forecast where bargaining lands, compare strategies under uncertainty, watch event data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from ..models import kernels
+
+        how = "compiled kernels" if kernels.compiled is not None else "numpy kernels (the C extension was not built)"
+        print(f"realpolitik {__version__} ({how})")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """realpolitik: bargaining forecasts, strategy experiments and event monitoring for regional diplomacy."""
+
+
+for command in (
+    scenario.validate,
+    scenario.schema,
+    scenario.scenarios,
+    scenario.models,
+    scenario.export,
+    forecast.forecast,
+    scenario.demo,
+    backtest.backtest,
+    lab.lab,
+    lab.sensitivity,
+    brief.brief,
+    serve.serve,
+):
+    app.command()(command)
+app.add_typer(events.app, name="events", help="Event data: ingest, dyad indicators, alerts.")
+app.command(name="check")(check.check)
+
+
+def main() -> None:
+    """Console entry point: no traceback reaches the user unless REALPOLITIK_DEBUG is set."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:
+        lines = error_lines(exc)
+        if lines is not None:  # a scenario or request error that escaped a command's own handling
+            for line in lines:
+                print(line, file=sys.stderr)
+            sys.exit(2)
+        if os.environ.get("REALPOLITIK_DEBUG"):
+            raise
+        print(
+            f"realpolitik: internal error: {type(exc).__name__}: {exc} (set REALPOLITIK_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
+        sys.exit(1)
