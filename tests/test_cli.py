@@ -36,7 +36,13 @@ def test_version_says_which_kernels_run(monkeypatch: pytest.MonkeyPatch) -> None
 def test_validate_ok(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(GOOD)
-    assert run("validate", str(path)) == (0, "ok: 2 actors, 1 issues, 2 strategies\n")
+    code, output = run("validate", str(path))
+    assert code == 0
+    ok, note = output.splitlines()
+    assert ok == "ok: 2 actors, 1 issues, 2 strategies"
+    # the median of 10 (voice 0.5) and 90 (voice 1.6) is 90, 70% of the scale from the status quo 20
+    assert note.startswith("note: x: before any bargaining") and "gives 90, 70% of the scale" in note
+    assert run("validate", str(path), "--round-zero-threshold", "0.8") == (0, ok + "\n")
 
 
 def test_validate_reports_problems_and_exits_2(tmp_path: Path) -> None:
@@ -108,7 +114,7 @@ def test_export_is_atomic_and_round_trips(tmp_path: Path) -> None:
     path.write_text(GOOD)
     target = tmp_path / "out" / "copy.yaml"
     assert run("export", str(path), "--to", "yaml", "-o", str(target))[0] == 0
-    assert run("validate", str(target)) == (0, "ok: 2 actors, 1 issues, 2 strategies\n")
+    assert run("validate", str(target)) == run("validate", str(path))
     assert sorted(p.name for p in target.parent.iterdir()) == ["copy.yaml"]  # no temporary left behind
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: [\n")

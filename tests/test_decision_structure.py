@@ -169,10 +169,15 @@ def test_influence_replaces_capability_on_its_issue() -> None:
     ]
     heavy = scenario.model_copy(update={"stances": stances, "schema_version": 2})
     before, after = voice(from_scenario(scenario))[0], voice(from_scenario(heavy))[0]
-    k, i = [a.id for a in scenario.actors].index("pakistan"), [x.id for x in scenario.issues].index("cross_border_strikes")
+    k, i = (
+        [a.id for a in scenario.actors].index("pakistan"),
+        [x.id for x in scenario.issues].index("cross_border_strikes"),
+    )
     changed = np.argwhere(before != after)
     assert changed.tolist() == [[k, i]]  # Pakistan's weight on that one issue, nothing else
-    assert run("median", heavy).forecast[0, i] == pytest.approx(heavy.stance("pakistan", "cross_border_strikes").position.value)
+    assert run("median", heavy).forecast[0, i] == pytest.approx(
+        heavy.stance("pakistan", "cross_border_strikes").position.value
+    )
 
 
 def test_forecast_json_names_each_issues_rule(tmp_path: Path) -> None:
@@ -218,7 +223,9 @@ strategies:
 
 
 def lab(tmp_path: Path, scenario: Scenario, name: str):  # type: ignore[no-untyped-def]
-    exp = Experiment(scenario=scenario, strategies=("status_quo", "push"), client="a", draws=400, seed=1, model="median")
+    exp = Experiment(
+        scenario=scenario, strategies=("status_quo", "push"), client="a", draws=400, seed=1, model="median"
+    )
     run_experiment(exp, tmp_path / name)
     import pyarrow.parquet as pq
 
@@ -252,7 +259,7 @@ def test_an_uncertain_success_probability_is_an_input(tmp_path: Path) -> None:
 
     s = lab_scenario(tmp_path, "{value: 0.5, low: 0.3, high: 0.7}")
     assert "intervention.push.success" in [i.name for i in uncertain_inputs(s)]
-    table, summary = lab(tmp_path, s, "uncertain")
+    _, summary = lab(tmp_path, s, "uncertain")
     row = next(r for r in summary["strategies"] if r["strategy"] == "push")
     assert 0.4 < row["p_in_effect"] < 0.6
 
@@ -287,14 +294,22 @@ def test_bad_decisions_are_named_by_line_and_field(
 
 def test_an_owner_without_a_stance_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
-    path.write_text(scenario_text("{rule: owner, owner: d}", SPREAD.replace("  - {actor: d, issue: x, position: 90, salience: 0.6}\n", "")))
+    path.write_text(
+        scenario_text(
+            "{rule: owner, owner: d}", SPREAD.replace("  - {actor: d, issue: x, position: 90, salience: 0.6}\n", "")
+        )
+    )
     with pytest.raises(ScenarioError, match="'d' decides 'x' but holds no stance on it"):
         load(path)
 
 
 def test_influence_and_success_out_of_range_and_version_1_files(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
-    path.write_text(scenario_text("median", SPREAD.replace("position: 10, salience: 0.6}", "position: 10, salience: 0.6, influence: -1}")))
+    path.write_text(
+        scenario_text(
+            "median", SPREAD.replace("position: 10, salience: 0.6}", "position: 10, salience: 0.6, influence: -1}")
+        )
+    )
     with pytest.raises(ScenarioError, match=r"bad.yaml:15: stances\[0\].influence: influence -1 is outside"):
         load(path)
     path.write_text(scenario_text("median", SPREAD, extra="interventions:\n  - {id: p, success: 1.2}\n"))

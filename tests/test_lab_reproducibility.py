@@ -56,13 +56,23 @@ def reference(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unty
     how=st.sampled_from(["local", "workers-1", "workers-2", "dask"]),
 )
 def test_results_do_not_depend_on_shards_workers_or_executor(
-    shard_size: int, how: str, reference, cluster: str, tmp_path_factory: pytest.TempPathFactory  # type: ignore[no-untyped-def]
+    shard_size: int,
+    how: str,
+    reference,
+    cluster: str,
+    tmp_path_factory: pytest.TempPathFactory,  # type: ignore[no-untyped-def]
 ) -> None:
     out = tmp_path_factory.mktemp("run")
     workers = int(how.split("-")[1]) if how.startswith("workers") else None
     scheduler = cluster if how == "dask" else None
     request = LabRequest(
-        LOADED, client="pakistan", draws=DRAWS, seed=3, shard_size=shard_size, workers=workers, scheduler=scheduler,
+        LOADED,
+        client="pakistan",
+        draws=DRAWS,
+        seed=3,
+        shard_size=shard_size,
+        workers=workers,
+        scheduler=scheduler,
         out=out,
     )
     result = run_lab(request)
@@ -99,7 +109,7 @@ def test_resume_with_another_shard_size_keeps_the_folders_layout(tmp_path: Path)
     run_experiment(first, out, max_shards=2)
     resumed = run_lab(LabRequest(LOADED, client="pakistan", draws=20, seed=2, shard_size=1000, out=out))
     assert resumed.manifest["shard_size"] == 6 and len(resumed.manifest["shards"]) == 4
-    fresh = run_lab(LabRequest(LOADED, client="pakistan", draws=20, seed=2, out=tmp_path / "fresh"))
+    run_lab(LabRequest(LOADED, client="pakistan", draws=20, seed=2, out=tmp_path / "fresh"))
     assert table(out).equals(table(tmp_path / "fresh"))
 
 

@@ -83,7 +83,8 @@ def draw_seed_sequences(seed: int, n_draws: int, draw_keys: Any = None) -> list[
 
 
 def _input_key(seed: int) -> NDArray[np.uint64]:
-    return np.random.SeedSequence(seed, spawn_key=(INPUT_STREAM,)).generate_state(2, dtype=np.uint64)
+    key = np.random.SeedSequence(seed, spawn_key=(INPUT_STREAM,)).generate_state(2, dtype=np.uint64)
+    return np.asarray(key, dtype=np.uint64)
 
 
 def input_unit_draws(seed: int, start: int, stop: int, n_inputs: int) -> NDArray[np.float64]:
@@ -118,4 +119,3 @@ def describe(seed: int) -> dict[str, Any]:
         },
         "model_noise": {"entropy": seed, "spawn_key": [MODEL_STREAM], "draw d": "spawn key d below it"},
     }
-

@@ -28,6 +28,7 @@ from ..workflows.progress import Progress, silent
 from . import figures
 from .render import Rendered, render_html, render_markdown
 
+
 class BriefError(RequestError):
     """The brief cannot be built as asked (bad output folder, unknown model or target)."""
 

@@ -128,8 +128,59 @@ def scenario_event_actors(scenario: Scenario, known: set[str]) -> tuple[list[str
     return order, stands_for
 
 
-def _trends(result: dict[str, Any], con: Any, scenario: Scenario) -> None:
+def _trend(
+    key: tuple[str, str, str], rows: list[dict[str, Any]], stands_for: dict[str, list[str]]
+) -> dict[str, Any] | None:
+    """One dyad's series summarised (None when it holds no event)."""
+    source, a, b = key
+    rows.sort(key=lambda r: r["period"])
+    n = sum(int(r["n"]) for r in rows)
+    if n == 0:
+        return None
+    n_quad = sum(int(r["n_quad"]) for r in rows)
+    coop = sum(int(r["verbal_coop"]) + int(r["material_coop"]) for r in rows)
+    conflict = sum(int(r["verbal_conflict"]) + int(r["material_conflict"]) for r in rows)
+    gsum = sum(float(r["goldstein_sum"] or 0.0) for r in rows)
+    g_n = sum(int(r["n"]) for r in rows if r["goldstein_mean"] is not None)
+    last = rows[-1]
+    return {
+        "source": source,
+        "actor_a": a,
+        "actor_b": b,
+        "scenario_a": stands_for.get(a, [a]),
+        "scenario_b": stands_for.get(b, [b]),
+        "periods": len(rows),
+        "first": rows[0]["period"].isoformat(),
+        "last": last["period"].isoformat(),
+        "events": n,
+        "cooperation": coop,
+        "conflict": conflict,
+        "net_coop": (coop - conflict) / n_quad if n_quad else None,
+        "goldstein_mean": gsum / g_n if g_n else None,
+        "last_events": int(last["n"]),
+        "last_net_coop": _plain(last["net_coop"]),
+        "series": [
+            {"period": r["period"].isoformat(), "n": int(r["n"]), "net_coop": _plain(r["net_coop"])} for r in rows
+        ],
+    }
+
+
+def _alerts(result: dict[str, Any], table: Any, keep: set[tuple[str, str, str]]) -> None:
     from ..events.alerts import alerts_table
+    from ..events.errors import EventsError
+
+    for metric in ALERT_METRICS:
+        try:
+            found = alerts_table(table, metric=metric, method="pelt", freq=FREQ)
+        except EventsError as exc:
+            result["notes"].append(f"Alerts on {metric} could not be computed: {exc}")
+            continue
+        for r in found.to_pylist():
+            if (r["source"], r["actor_a"], r["actor_b"]) in keep:
+                result["alerts"].append(_plain(r))
+
+
+def _trends(result: dict[str, Any], con: Any, scenario: Scenario) -> None:
     from ..events.errors import EventsError
     from ..events.indicators import dyad_indicators, known_actor_ids
 
@@ -148,41 +199,7 @@ def _trends(result: dict[str, Any], con: Any, scenario: Scenario) -> None:
     series: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for r in table.to_pylist():
         series.setdefault((str(r["source"]), str(r["actor_a"]), str(r["actor_b"])), []).append(r)
-    trends = []
-    for (source, a, b), rows in series.items():
-        rows.sort(key=lambda r: r["period"])
-        n = sum(int(r["n"]) for r in rows)
-        if n == 0:
-            continue
-        n_quad = sum(int(r["n_quad"]) for r in rows)
-        coop = sum(int(r["verbal_coop"]) + int(r["material_coop"]) for r in rows)
-        conflict = sum(int(r["verbal_conflict"]) + int(r["material_conflict"]) for r in rows)
-        gsum = sum(float(r["goldstein_sum"] or 0.0) for r in rows)
-        g_n = sum(int(r["n"]) for r in rows if r["goldstein_mean"] is not None)
-        last = rows[-1]
-        trends.append(
-            {
-                "source": source,
-                "actor_a": a,
-                "actor_b": b,
-                "scenario_a": stands_for.get(a, [a]),
-                "scenario_b": stands_for.get(b, [b]),
-                "periods": len(rows),
-                "first": rows[0]["period"].isoformat(),
-                "last": last["period"].isoformat(),
-                "events": n,
-                "cooperation": coop,
-                "conflict": conflict,
-                "net_coop": (coop - conflict) / n_quad if n_quad else None,
-                "goldstein_mean": gsum / g_n if g_n else None,
-                "last_events": int(last["n"]),
-                "last_net_coop": _plain(last["net_coop"]),
-                "series": [
-                    {"period": r["period"].isoformat(), "n": int(r["n"]), "net_coop": _plain(r["net_coop"])}
-                    for r in rows
-                ],
-            }
-        )
+    trends = [trend for key, rows in series.items() if (trend := _trend(key, rows, stands_for)) is not None]
     trends.sort(key=lambda t: (-t["events"], t["source"], t["actor_a"], t["actor_b"]))
     shown = trends[:MAX_DYADS]
     result["trends"] = shown
@@ -193,16 +210,7 @@ def _trends(result: dict[str, Any], con: Any, scenario: Scenario) -> None:
             "No events between the scenario's actors (as mapped to event actors: " + ", ".join(ids) + ")."
         )
         return
-    keep = {(t["source"], t["actor_a"], t["actor_b"]) for t in shown}
-    for metric in ALERT_METRICS:
-        try:
-            found = alerts_table(table, metric=metric, method="pelt", freq=FREQ)
-        except EventsError as exc:
-            result["notes"].append(f"Alerts on {metric} could not be computed: {exc}")
-            continue
-        for r in found.to_pylist():
-            if (r["source"], r["actor_a"], r["actor_b"]) in keep:
-                result["alerts"].append(_plain(r))
+    _alerts(result, table, {(t["source"], t["actor_a"], t["actor_b"]) for t in shown})
     result["alert_method"] = (
         "PELT change points (ruptures, l2 cost, penalty 3·σ²·log n) on monthly net cooperation (months with at "
         "least 5 events) and on monthly event counts; a change within a month of a known break in a source's "
@@ -211,8 +219,8 @@ def _trends(result: dict[str, Any], con: Any, scenario: Scenario) -> None:
 
 
 def _check(result: dict[str, Any], con: Any, scenario: Scenario) -> None:
-    from ..workflows.check import CAVEAT, check_assumptions
     from ..events.errors import EventsError
+    from ..workflows.check import CAVEAT, check_assumptions
 
     try:
         findings = check_assumptions(scenario, con)

@@ -19,6 +19,7 @@ from ..provenance import package_versions
 from ..scenario.model import Issue
 from ..workflows import text
 from ..workflows.brief_data import BriefData, ModelForecast
+from ..workflows.diagnostics import round_zero
 from ..workflows.text import CAVEAT
 
 
@@ -53,6 +54,19 @@ def outside_band(f: ModelForecast, k: int, issue_id: str) -> bool:
 
 def _index(data: BriefData, issue: Issue) -> int:
     return [i.id for i in data.scenario.issues].index(issue.id)
+
+
+def rule_text(issue: Issue) -> str:
+    """The issue's decision structure in words (who decides)."""
+    d = issue.rule
+    if d.rule in ("median", "mean"):
+        return f"weighted {d.rule} of all positions"
+    if d.rule == "owner":
+        return f"owner: {', '.join(d.owner)} decides{' (as one, ' + d.base + ')' if len(d.owner) > 1 else ''}"
+    if d.rule == "veto":
+        return f"weighted {d.base}, within what veto players {', '.join(d.players)} accept"
+    threshold = max(d.share or 0.0, 1 - d.blocking if d.blocking is not None else 0.0)
+    return "unanimity" if threshold >= 1 else f"qualified majority of {threshold:.0%} of the weight"
 
 
 def ranking_agreement(rankings: dict[str, list[str]]) -> str:
@@ -105,6 +119,9 @@ def render_html(data: BriefData, figs: dict[str, Rendered | None], paths: list[t
     lab = data.lab
     context: dict[str, Any] = {
         "outside": outside,
+        "round_zero": round_zero(s),
+        "rule_text": rule_text,
+        "in_effect": text.in_effect_lines(lab.summary["strategies"]) if lab else [],
         "s": s,
         "version": __version__,
         "versions": package_versions(),
@@ -142,6 +159,23 @@ def render_markdown(data: BriefData) -> str:
         f"Scenario `{s.id}`" + (f", numbers as of {s.as_of}" if s.as_of else "") + ".",
         "",
         f"> {CAVEAT}",
+    ]
+    lines += _md_forecasts(data) + _md_lab(data) + _md_events(data)
+    lines += [
+        "",
+        "## Reproduce",
+        "",
+        f"    {command_line(data)}",
+        "",
+        f"Scenario sha256 `{data.sha256}`; see manifest.json for versions and output hashes.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _md_forecasts(data: BriefData) -> list[str]:
+    s = data.scenario
+    lines = [
         "",
         "## Forecasts by model",
         "",
@@ -156,12 +190,9 @@ def render_markdown(data: BriefData) -> str:
             continue
         cells = []
         for k, issue in enumerate(s.issues):
-            cell = f"{float(f.trajectory.forecast[0, k]):.1f}"
-            if issue.id in f.band:
-                cell += f" [{f.band[issue.id][0]:.1f}–{f.band[issue.id][2]:.1f}]"
-            if outside_band(f, k, issue.id):
-                cell += " †"
-            cells.append(cell)
+            x = float(f.trajectory.forecast[0, k])
+            cell = text.interval(x, *f.band[issue.id][::2]) if issue.id in f.band else f"{x:.1f}"
+            cells.append(cell + (" †" if outside_band(f, k, issue.id) else ""))
         lines.append(f"| {f.name} | " + " | ".join(cells) + " |")
     if any(outside_band(f, k, i.id) for f in data.forecasts for k, i in enumerate(s.issues)):
         lines += [
@@ -169,69 +200,69 @@ def render_markdown(data: BriefData) -> str:
             "† The point forecast uses the inputs' central values; the band is the spread over input draws, so a "
             "point forecast can fall outside its own band.",
         ]
-    lines += ["", "## Strategy comparison", ""]
+    zero = round_zero(s)
+    if zero:
+        lines += ["", "Before any bargaining:", ""] + [f"- {r.sentence()}" for r in zero]
+    return lines
+
+
+def _md_lab(data: BriefData) -> list[str]:
+    lines = ["", "## Strategy comparison", ""]
     lab = data.lab
     if lab is None:
-        lines.append(data.lab_note)
-    else:
-        lines.append(f"Model `{lab.model}`, {lab.draws} draws, seed {lab.seed}, utility of `{lab.client}`.")
-        lines.append("")
-        head = "| strategy | expected utility ± s.e. | max regret | P[best] |"
-        rule = "|---|---:|---:|---:|"
-        if lab.targets:
-            head += f" P[{' & '.join(lab.targets)}] (95% CI) |"
-            rule += "---:|"
-        lines += [head, rule]
-        for r in lab.summary["strategies"]:
-            row = (
-                f"| {r['strategy']} | {r['expected_utility']:.3f} ± {r['expected_utility_se']:.3f} | "
-                f"{r['max_regret']:.3f} | {r['p_best']:.2f} |"
-            )
-            if lab.targets:
-                lo, hi = r["p_satisficing_ci95"]
-                row += f" {r['p_satisficing']:.2f} ({lo:.2f}–{hi:.2f}) |"
-            lines.append(row)
-        lines.append("")
-        for name, order in lab.summary["rankings"].items():
-            lines.append(f"- ranking by {name.replace('_', ' ')}: " + " > ".join(order))
-        lines += ["", ranking_agreement(lab.summary["rankings"])]
-        for outcome, ranked in lab.sensitivity.items():
-            lines.append(f"- drivers of {outcome}: " + ", ".join(f"{n} (μ* {v:.3f})" for n, v, _ in ranked[:5]))
-    lines += ["", "## Event evidence", ""]
-    if data.events is None:
-        lines.append("No event workspace was given; skipped.")
-    else:
-        ev = data.events
-        lines.append(
-            f"{ev.get('total', 0)} events in `{ev['workspace']}`"
-            + (f" from {ev['first']} to {ev['last']}." if "first" in ev else ".")
+        return [*lines, data.lab_note]
+    lines += [f"Model `{lab.model}`, {lab.draws} draws, seed {lab.seed}, utility of `{lab.client}`.", ""]
+    head = "| strategy | expected utility ± s.e. | max regret | P[best] |"
+    rule = "|---|---:|---:|---:|"
+    if lab.targets:
+        head += f" P[{' & '.join(lab.targets)}] (95% CI) |"
+        rule += "---:|"
+    lines += [head, rule]
+    for r in lab.summary["strategies"]:
+        row = (
+            f"| {r['strategy']} | {r['expected_utility']:.3f} ± {r['expected_utility_se']:.3f} | "
+            f"{r['max_regret']:.3f} | {r['p_best']:.2f} |"
         )
-        lines += [f"- {n}" for n in ev["notes"]]
-        if ev.get("trends"):
-            lines += ["", f"Dyad trends among the scenario's actors (per {ev.get('freq', 'month')}):", ""]
-            lines += ["| dyad | source | periods | events | net coop. |", "|---|---|---:|---:|---:|"]
-            for t in ev["trends"]:
-                dyad = f"{', '.join(t['scenario_a'])} – {', '.join(t['scenario_b'])}"
-                lines.append(f"| {dyad} | {t['source']} | {t['periods']} | {t['events']} | {text.signed(t['net_coop'])} |")
-            alerts = ev.get("alerts") or []
-            lines += ["", f"{len(alerts)} alert(s) on these dyads."]
-            for a in alerts:
-                lines.append(
-                    f"- {a['actor_a']}–{a['actor_b']} ({a['source']}, {a['metric']}): {a['kind']} from {a['period']}"
-                )
-        check = ev.get("check")
-        if check:
-            lines += ["", f"Assumption check: {len(check['findings'])} finding(s). {check['caveat']}"]
-            if check["note"]:
-                lines.append(check["note"])
-            lines += [f"- [{f['kind']}] {f['message']}" for f in check["findings"]]
-    lines += [
-        "",
-        "## Reproduce",
-        "",
-        f"    {command_line(data)}",
-        "",
-        f"Scenario sha256 `{data.sha256}`; see manifest.json for versions and output hashes.",
-        "",
-    ]
-    return "\n".join(lines)
+        if lab.targets:
+            lo, hi = r["p_satisficing_ci95"]
+            row += f" {r['p_satisficing']:.2f} ({lo:.2f}–{hi:.2f}) |"
+        lines.append(row)
+    lines += [f"- {line}" for line in text.in_effect_lines(lab.summary["strategies"])]
+    lines.append("")
+    for name, order in lab.summary["rankings"].items():
+        lines.append(f"- ranking by {name.replace('_', ' ')}: " + " > ".join(order))
+    lines += ["", ranking_agreement(lab.summary["rankings"])]
+    for outcome, ranked in lab.sensitivity.items():
+        lines.append(f"- drivers of {outcome}: " + ", ".join(f"{n} (μ* {v:.3f})" for n, v, _ in ranked[:5]))
+    return lines
+
+
+def _md_events(data: BriefData) -> list[str]:
+    lines = ["", "## Event evidence", ""]
+    ev = data.events
+    if ev is None:
+        return [*lines, "No event workspace was given; skipped."]
+    lines.append(
+        f"{ev.get('total', 0)} events in `{ev['workspace']}`"
+        + (f" from {ev['first']} to {ev['last']}." if "first" in ev else ".")
+    )
+    lines += [f"- {n}" for n in ev["notes"]]
+    if ev.get("trends"):
+        lines += ["", f"Dyad trends among the scenario's actors (per {ev.get('freq', 'month')}):", ""]
+        lines += ["| dyad | source | periods | events | net coop. |", "|---|---|---:|---:|---:|"]
+        for t in ev["trends"]:
+            dyad = f"{', '.join(t['scenario_a'])} – {', '.join(t['scenario_b'])}"
+            lines.append(f"| {dyad} | {t['source']} | {t['periods']} | {t['events']} | {text.signed(t['net_coop'])} |")
+        alerts = ev.get("alerts") or []
+        lines += ["", f"{len(alerts)} alert(s) on these dyads."]
+        for a in alerts:
+            lines.append(
+                f"- {a['actor_a']}–{a['actor_b']} ({a['source']}, {a['metric']}): {a['kind']} from {a['period']}"
+            )
+    check = ev.get("check")
+    if check:
+        lines += ["", f"Assumption check: {len(check['findings'])} finding(s). {check['caveat']}"]
+        if check["note"]:
+            lines.append(check["note"])
+        lines += [f"- [{f['kind']}] {f['message']}" for f in check["findings"]]
+    return lines

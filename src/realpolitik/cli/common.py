@@ -42,6 +42,16 @@ ScenarioArg = Annotated[
 FormatOpt = Annotated[
     str | None, typer.Option("--input-format", help="Read the file as this format instead of detecting it.")
 ]
+RoundZeroOpt = Annotated[
+    float,
+    typer.Option(
+        "--round-zero-threshold",
+        min=0.0,
+        max=1.0,
+        help="Report issues whose outcome under the scenario's own rules, before bargaining, lies more than this "
+        "share of the scale from the status quo.",
+    ),
+]
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

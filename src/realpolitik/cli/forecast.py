@@ -66,6 +66,7 @@ def forecast(
         list[str] | None,
         typer.Option("--option", help="Model option KEY=VALUE (repeatable; see `realpolitik models`)."),
     ] = None,
+    round_zero_threshold: common.RoundZeroOpt = 0.2,
 ) -> None:
     """Forecast each issue with one model; JSON gives every round's positions, median and mean.
 
@@ -76,7 +77,13 @@ def forecast(
 
     loaded = common.load_scenario(scenario, input_format)
     request = ForecastRequest(
-        loaded, (model,), rounds=rounds, issues=tuple(issue or ()), seed=rng, options=tuple(option or ())
+        loaded,
+        (model,),
+        rounds=rounds,
+        issues=tuple(issue or ()),
+        seed=rng,
+        options=tuple(option or ()),
+        round_zero_threshold=round_zero_threshold,
     )
     result = run_forecast(request)
     run = check_run(result.runs[0])
@@ -89,5 +96,7 @@ def forecast(
         from .tables import print_forecast
 
         print_forecast(common.out, result.scenario, run.trajectory, request.issues)
+        for found in result.round_zero:
+            common.out.print(f"note: {found.sentence()}", style="yellow", markup=False)
     if out_dir is not None:
         _write_out(out_dir, loaded, result, data)

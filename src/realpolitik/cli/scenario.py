@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from . import common
-from .common import FormatOpt, OutputFormat, ScenarioArg, fail, print_json
+from .common import FormatOpt, OutputFormat, RoundZeroOpt, ScenarioArg, fail, print_json
 
 if TYPE_CHECKING:
     from ..models.base import ModelSpec
@@ -18,9 +18,12 @@ FORMAT_NAMES = "yaml, json, decide, ktab-csv, ktab-xml, bdm-csv"
 """For ``export --help`` without importing the scenario package at start-up (a test keeps it in step)."""
 
 
-def validate(scenario: ScenarioArg, input_format: FormatOpt = None) -> None:
-    """Check a scenario; print `ok: ...` or one line per problem (FILE:LINE: field: message) and exit 2."""
+def validate(scenario: ScenarioArg, input_format: FormatOpt = None, round_zero_threshold: RoundZeroOpt = 0.2) -> None:
+    """Check a scenario; print `ok: ...` or one line per problem (FILE:LINE: field: message) and exit 2.
+
+    A valid scenario also gets the round-0 diagnostic: issues its own rules move far from the status quo."""
     from ..scenario import ScenarioError
+    from ..workflows.diagnostics import round_zero
 
     try:
         loaded = common.load_scenario(scenario, input_format)
@@ -30,6 +33,8 @@ def validate(scenario: ScenarioArg, input_format: FormatOpt = None) -> None:
         raise typer.Exit(2) from None
     s = loaded.scenario
     print(f"ok: {len(s.actors)} actors, {len(s.issues)} issues, {len(s.strategies)} strategies")
+    for found in round_zero(s, round_zero_threshold):
+        print(f"note: {found.sentence()}")
 
 
 def schema() -> None:
@@ -59,6 +64,7 @@ def _model_doc(spec: ModelSpec) -> dict[str, Any]:
         ],
         "stochastic": spec.stochastic,
         "multi_issue": spec.multi_issue,
+        "unsupported": list(spec.unsupported),
     }
 
 
@@ -81,6 +87,8 @@ def models(
             for o in spec.options:
                 choices = f" (one of {', '.join(map(str, o.choices))})" if o.choices else ""
                 print(f"\toption {o.name} = {o.default!r}{choices}")
+            refused = ", ".join(spec.unsupported) or "nothing"
+            print(f"\tdecision structure: honours owner, veto, qualified_majority; cannot honour: {refused}")
 
 
 @common.user_errors

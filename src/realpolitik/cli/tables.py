@@ -141,6 +141,8 @@ def print_lab(console: Console, scenario: Scenario, result: Mapping[str, Any]) -
     _lab_outcomes(console, [i.id for i in scenario.issues], result)
     for name, order in result["rankings"].items():
         console.print(escape(f"ranking by {name.replace('_', ' ')}: " + " > ".join(order)))
+    for line in text.in_effect_lines(result["strategies"]):
+        console.print(escape(f"if its interventions take effect: {line}"))
     for strategy, disc in result.get("discovery", {}).items():
         console.print(escape(_discovery_line(strategy, disc)))
     console.print(escape(f"results and manifest: {result['out']}"))

@@ -1,9 +1,10 @@
 """An experiment: strategies × seeded Monte Carlo draws of the uncertain inputs, run in shards.
 
 Why shards: each shard is one pure function call (one batched model call for all its draws and all
-strategies; every draw's inputs and model noise keyed by the draw's index, see :mod:`realpolitik.randomness`), so shards can run anywhere (this process, a process pool, a Dask cluster) and give
-bit-identical results; each finished shard is written once, atomically, as Parquet, and the manifest records
-it, so an interrupted run resumes without losing or doubling a draw.
+strategies; every draw's inputs and model noise keyed by the draw's index, see :mod:`realpolitik.randomness`),
+so shards can run anywhere (this process, a process pool, a Dask cluster) and give bit-identical results;
+each finished shard is written once, atomically, as Parquet, and the manifest records it, so an interrupted
+run resumes without losing or doubling a draw.
 
 Common random numbers: within a draw, every strategy sees the same sampled inputs; differences between
 strategies in that draw are due to the strategies alone.
@@ -138,7 +139,9 @@ def concat_arrays(parts: list[Arrays]) -> Arrays:
         channels=np.concatenate([p.channels for p in parts]),
         status_quo=np.concatenate([p.status_quo for p in parts]),
         present=np.logical_or.reduce([p.present for p in parts]),
-        influence=None if first.influence is None else np.concatenate([p.influence for p in parts]),  # type: ignore[misc]
+        influence=None
+        if first.influence is None
+        else np.concatenate([p.influence for p in parts if p.influence is not None]),
     )
 
 

@@ -22,10 +22,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..provenance import atomic_write_bytes, package_versions, sha256_bytes, write_json
-from .executors import Executor, LocalExecutor
 from .. import randomness
+from ..provenance import atomic_write_bytes, package_versions, sha256_bytes, write_json
 from ..randomness import DRAW_SCHEME
+from .executors import Executor, LocalExecutor
 from .experiment import Experiment
 
 MANIFEST = "manifest.json"

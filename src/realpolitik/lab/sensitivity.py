@@ -158,7 +158,9 @@ def gap_evaluator(
 
     def utility(base: Any, changes: Any, strat: str) -> FloatArray:
         arrays = apply_strategy(base, scenario, strat, changes)
-        return client_utility(base, base.actor_ids.index(client), spec(arrays, rounds=rounds, rng=seed, **options).forecast)
+        return client_utility(
+            base, base.actor_ids.index(client), spec(arrays, rounds=rounds, rng=seed, **options).forecast
+        )
 
     def evaluate(values: FloatArray) -> dict[str, FloatArray]:
         base = sampled_arrays(scenario, inputs, values)

@@ -48,7 +48,9 @@ class Summary:
         }
 
 
-def _if_in_effect(n: int, n_eff: int, eu: float | None, sd: float | None, p_ok: float | None, targets: bool) -> dict[str, Any]:
+def _if_in_effect(
+    n: int, n_eff: int, eu: float | None, sd: float | None, p_ok: float | None, targets: bool
+) -> dict[str, Any]:
     """For a strategy whose interventions may fail: how often all took effect, and the results in those draws.
 
     The draws where every intervention took effect are exactly the draws a run with certain interventions would
@@ -125,7 +127,21 @@ def summarise(out: Path, strategies: list[str], targets: tuple[Target, ...] = ()
     finally:
         con.close()
     rows = []
-    for strategy, n, eu, sd_u, mean_regret, max_regret, regret_q90, p_ok, p_best, *eff in per_strategy:
+    for (
+        strategy,
+        n,
+        eu,
+        sd_u,
+        mean_regret,
+        max_regret,
+        regret_q90,
+        p_ok,
+        p_best,
+        n_eff,
+        eu_eff,
+        sd_eff,
+        ok_eff,
+    ) in per_strategy:
         row = {
             "strategy": strategy,
             "draws": n,
@@ -139,7 +155,7 @@ def summarise(out: Path, strategies: list[str], targets: tuple[Target, ...] = ()
         if targets:
             row["p_satisficing"] = p_ok
             row["p_satisficing_ci95"] = list(wilson(p_ok, n))
-        row.update(_if_in_effect(n, *eff, bool(targets)))
+        row.update(_if_in_effect(n, n_eff, eu_eff, sd_eff, ok_eff, bool(targets)))
         rows.append(row)
     order = {s: k for k, s in enumerate(strategies)}
     rows.sort(key=lambda r: order.get(r["strategy"], len(order)))

@@ -176,7 +176,7 @@ def issue_rules(scenario: Scenario) -> tuple[IssueRule, ...]:
         d = issue.rule
         base = d.rule if d.rule in ("median", "mean") else d.base
         threshold = max(d.share or 0.0, 1.0 - d.blocking if d.blocking is not None else 0.0)
-        rules.append(IssueRule(d.rule, base, members(d.owner or d.players), threshold))  # type: ignore[arg-type]
+        rules.append(IssueRule(d.rule, base, members(d.owner or d.players), threshold))
     return tuple(rules)
 
 

@@ -99,7 +99,9 @@ class Trajectory:
                     entry["win_prob"] = {names[k]: float(win_prob[draw, r, k]) for k in range(len(a.actor_ids))}
                 rounds.append(entry)
             decision = a.issue_rules[i].describe(a.actor_ids)
-            out.append({"id": issue_id, "forecast": float(self.forecast[draw, i]), "decision": decision, "rounds": rounds})
+            out.append(
+                {"id": issue_id, "forecast": float(self.forecast[draw, i]), "decision": decision, "rounds": rounds}
+            )
         return {"model": self.model, "issues": out}
 
 

@@ -45,9 +45,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from ..randomness import draw_seed_sequences, seed_of
 from .aggregates import weighted_mean
 from .arrays import Arrays, BoolArray, FloatArray
-from ..randomness import draw_seed_sequences, seed_of
 from .base import ModelSpec, OptionSpec, Trajectory, decide, voice
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -155,7 +155,6 @@ def options_from_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
 def _issue_power(arrays: Arrays, kept: Mapping[str, Mapping[str, float]]) -> FloatArray:
     """(D, A, I) power from Decide's per-issue powers, scaled by each draw's capability over the actor's mean
     power (1.0 exactly for the file's own capability, which the loader set to that mean)."""
-    D, A, I = arrays.shape
     out = np.array(arrays.weight(), dtype=np.float64, copy=True)
     for a, actor in enumerate(arrays.actor_ids):
         per = kept.get(actor)

@@ -50,8 +50,8 @@ from typing import Any
 
 import numpy as np
 
-from .arrays import Arrays, FloatArray
 from ..randomness import draw_seed_sequences, seed_of
+from .arrays import Arrays, FloatArray
 from .base import ModelSpec, OptionSpec, Trajectory, decide
 from .smp_prng import KtabPRNG
 

@@ -333,7 +333,9 @@ def check_decisions(s: Scenario) -> list[tuple[Loc, str]]:
             out.append(((*loc,), "give decision or decision_rule, not both"))
         fields = {"owner": d.owner, "players": d.players, "share": d.share, "blocking": d.blocking}
         needs = {"owner": ("owner",), "veto": ("players",), "qualified_majority": ()}.get(d.rule, ())
-        allowed = {"owner": {"owner"}, "veto": {"players"}, "qualified_majority": {"share", "blocking"}}.get(d.rule, set())
+        allowed = {"owner": {"owner"}, "veto": {"players"}, "qualified_majority": {"share", "blocking"}}.get(
+            d.rule, set()
+        )
         for name, value in fields.items():
             if value not in (None, []) and name not in allowed:
                 out.append(((*loc, name), f"{name} does not apply to rule {d.rule!r}"))
@@ -348,8 +350,8 @@ def check_decisions(s: Scenario) -> list[tuple[Loc, str]]:
                 out.append(((*loc, name), f"{name} {value:g} is outside (0, 1]"))
         if d.rule in ("veto", "qualified_majority") and issue.status_quo is None:
             out.append(((*loc, "rule"), f"rule {d.rule!r} needs the issue's status_quo"))
-        for name in ("owner", "players"):
-            for k, member in enumerate(fields[name] or []):
+        for name, names in (("owner", d.owner), ("players", d.players)):
+            for k, member in enumerate(names):
                 ids = decision_members(s, [member])
                 if ids is None:
                     out.append(((*loc, name, k), f"unknown actor or group {member!r}"))

@@ -91,7 +91,8 @@ def job_results(
     finished(svc.jobs, job_id)
     out = svc.jobs.lab_dir(job_id)
     if format == "json":
-        return JSONResponse(load_result(out))
+        # the server does not disclose its own paths: the results are named relative to its data folder
+        return JSONResponse({**load_result(out), "out": f"jobs/{job_id}/lab"})
     table = pq.read_table(out / "shards")
     buf = io.BytesIO()
     if format == "csv":

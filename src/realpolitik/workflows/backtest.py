@@ -32,4 +32,6 @@ def backtest(request: BacktestRequest) -> BacktestResult:
         raise RequestError(f"{path}: {exc.strerror or exc}", parameter="path") from None
     except ValueError as exc:
         message = str(exc)
-        raise RequestError(message if message.startswith(str(path)) else f"{path}: {message}", parameter="path") from None
+        raise RequestError(
+            message if message.startswith(str(path)) else f"{path}: {message}", parameter="path"
+        ) from None

@@ -17,9 +17,9 @@ from typing import Any
 
 from ..lab.experiment import Target
 from ..lab.sampling import FloatArray, uncertain_inputs
+from ..models import available_models
 from ..scenario import LoadedScenario
 from ..scenario.model import Scenario
-from ..models import available_models
 from .defaults import BRIEF_DRAWS, lab_model
 from .edits import StanceEdit, apply_edits
 from .errors import RequestError
@@ -50,7 +50,9 @@ class LabData:
         e = result.experiment
         doc = result.to_json_dict()
         summary = {k: doc[k] for k in ("draws", "targets", "strategies", "outcomes", "rankings")}
-        return cls(e.model, e.client, e.draws, e.seed, [str(t) for t in e.targets], summary, result.outcomes(), result.out)
+        return cls(
+            e.model, e.client, e.draws, e.seed, [str(t) for t in e.targets], summary, result.outcomes(), result.out
+        )
 
 
 @dataclass

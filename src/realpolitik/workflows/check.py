@@ -29,10 +29,10 @@ from typing import Any
 
 import duckdb
 
-from ..scenario.model import Scenario
 from ..events import actors as actors_mod
 from ..events import store
 from ..events.errors import EventsError
+from ..scenario.model import Scenario
 
 CAVEAT = (
     "Evidence is event-data counts (GDELT/ICEWS, machine-coded from news): they follow media coverage and "

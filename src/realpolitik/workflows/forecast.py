@@ -23,6 +23,7 @@ from ..randomness import model_seed_sequence
 from ..scenario import LoadedScenario
 from ..scenario.model import Scenario
 from .defaults import FORECAST_MODEL
+from .diagnostics import THRESHOLD, RoundZero, round_zero
 from .edits import StanceEdit, apply_edits
 from .errors import RequestError
 
@@ -42,6 +43,7 @@ class ForecastRequest:
     options: tuple[str, ...] = ()
     edits: tuple[StanceEdit, ...] = ()
     band_draws: int = 0
+    round_zero_threshold: float = THRESHOLD
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,9 @@ class ModelRun:
 
     def forecast(self) -> dict[str, float]:
         """Issue id → point forecast (NaN where the model failed)."""
-        return {issue: float(self.trajectory.forecast[0, i]) for i, issue in enumerate(self.trajectory.arrays.issue_ids)}
+        return {
+            issue: float(self.trajectory.forecast[0, i]) for i, issue in enumerate(self.trajectory.arrays.issue_ids)
+        }
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,8 @@ class ForecastResult:
     request: ForecastRequest
     scenario: Scenario
     runs: tuple[ModelRun, ...]
+    round_zero: tuple[RoundZero, ...] = ()
+    """Issues whose outcome under the scenario's own rules, before bargaining, is far from the status quo."""
 
     def run(self, model: str) -> ModelRun:
         return next(r for r in self.runs if r.name == model)
@@ -92,7 +98,9 @@ class ForecastResult:
     def to_json_dict(self) -> dict[str, Any]:
         """One model's documented JSON (``realpolitik forecast --format json``) when one was asked for."""
         issues = list(self.request.issues) or None
-        return self.runs[0].trajectory.to_json_dict(issues=issues)
+        doc = self.runs[0].trajectory.to_json_dict(issues=issues)
+        doc["round_zero"] = [r.to_json_dict() for r in self.round_zero if issues is None or r.issue in issues]
+        return doc
 
     def manifest_parameters(self) -> dict[str, Any]:
         run = self.runs[0]
@@ -177,4 +185,4 @@ def forecast(request: ForecastRequest) -> ForecastResult:
     _check_issues(scenario, request.issues)
     arrays = from_scenario(scenario)
     runs = tuple(_run_one(request, scenario, arrays, spec) for spec in specs)
-    return ForecastResult(request, scenario, runs)
+    return ForecastResult(request, scenario, runs, tuple(round_zero(scenario, request.round_zero_threshold)))

@@ -90,7 +90,9 @@ def read_outcomes(out: Path, strategies: tuple[str, ...]) -> dict[str, dict[str,
     """Strategy → issue → outcome per draw, read from a finished lab folder."""
     import pyarrow.parquet as pq
 
-    table = pq.read_table(out / "shards").sort_by([("strategy", "ascending"), ("issue", "ascending"), ("draw", "ascending")])
+    table = pq.read_table(out / "shards").sort_by(
+        [("strategy", "ascending"), ("issue", "ascending"), ("draw", "ascending")]
+    )
     cols = table.to_pydict()
     result: dict[str, dict[str, list[float]]] = {s: {} for s in strategies}
     for strat, issue, value in zip(cols["strategy"], cols["issue"], cols["outcome"], strict=True):

@@ -77,11 +77,22 @@ def sensitivity(request: SensitivityRequest) -> SensitivityOutcome:
         raise RequestError(
             "the scenario has no uncertain inputs, so there is nothing to analyse", source=request.scenario.source
         )
-    common = {"client": client, "model": model, "rounds": request.rounds, "seed": request.seed}
+    rounds, seed = request.rounds, request.seed
     if request.outputs == "outcomes":
-        evaluate = scenario_evaluator(scenario, inputs, strategy=strategy, **common)
+        evaluate = scenario_evaluator(
+            scenario, inputs, strategy=strategy, client=client, model=model, rounds=rounds, seed=seed
+        )
     else:
-        evaluate = gap_evaluator(scenario, inputs, strategy=strategy, versus=request.versus, **common)
+        evaluate = gap_evaluator(
+            scenario,
+            inputs,
+            strategy=strategy,
+            versus=request.versus,
+            client=client,
+            model=model,
+            rounds=rounds,
+            seed=seed,
+        )
     try:
         result = analyse(inputs, evaluate, method=request.method, n=request.n, seed=request.seed)
     except ValueError as exc:

@@ -8,6 +8,7 @@ end escapes it for its medium.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from ..scenario.model import Estimate, Issue
 
@@ -64,3 +65,23 @@ def signed(x: float | None, digits: int = 2) -> str:
     if x is None or not math.isfinite(x):
         return MISSING
     return f"{x:+.{digits}f}"
+
+
+def in_effect_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """For strategies whose interventions may fail: how often they all took effect, and the result if they do."""
+    out = []
+    for r in rows:
+        if "p_in_effect" not in r:
+            continue
+        lo, hi = r["p_in_effect_ci95"]
+        line = (
+            f"{r['strategy']}: all its interventions took effect in {r['p_in_effect']:.0%} of draws ({lo:.0%}–{hi:.0%})"
+        )
+        block = r.get("if_in_effect")
+        if block:
+            eu, se = block["expected_utility"], block["expected_utility_se"]
+            line += f"; in those draws, expected utility {eu:.3f} ± {se:.3f}"
+            if "p_satisficing" in block:
+                line += f" and P[targets] {block['p_satisficing']:.2f}"
+        out.append(line + ".")
+    return out

@@ -1,8 +1,8 @@
 """The front ends stay thin: small functions and modules, and no experiment assembly, model calls or sampling.
 
-``realpolitik.cli`` and ``realpolitik.web`` turn input into a workflow request (:mod:`realpolitik.workflows`) and
-the result into output; anything that builds an experiment, calls a model or draws inputs belongs in a workflow,
-where every front end shares it.
+``realpolitik.cli``, ``realpolitik.web`` and ``realpolitik.brief`` turn input into a workflow request
+(:mod:`realpolitik.workflows`) and the result into output; anything that builds an experiment, calls a model or
+draws inputs belongs in a workflow, where every front end shares it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "realpolitik"
-PACKAGES = ("cli", "web")
+PACKAGES = ("cli", "web", "brief")
 MAX_FUNCTION_LINES = 60
 MAX_MODULE_LINES = 400
 FORBIDDEN = (
