@@ -13,8 +13,7 @@ from typing import Annotated
 
 import typer
 
-from .. import __version__
-from . import backtest, brief, check, events, forecast, lab, scenario, serve
+from . import backtest, brief, check, events, forecast, lab, scenario, score, serve
 from .common import error_lines
 
 app = typer.Typer(
@@ -26,11 +25,26 @@ app = typer.Typer(
 )
 
 
+def _kernels_compiled() -> bool:
+    """Whether the models run the compiled kernels (``models.kernels.compiled is not None``), answered without
+    importing the models (numpy, pydantic: most of a second's start-up) when they are not loaded yet: the same
+    switch as ``kernels._load``, and the extension file that ``import realpolitik.models._kernels`` would load."""
+    kernels = sys.modules.get("realpolitik.models.kernels")
+    if kernels is not None:
+        return getattr(kernels, "compiled", None) is not None
+    if os.environ.get("REALPOLITIK_PURE_NUMPY", "").strip() not in ("", "0"):
+        return False
+    from importlib.machinery import EXTENSION_SUFFIXES
+
+    models = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models")
+    return any(os.path.isfile(os.path.join(models, "_kernels" + suffix)) for suffix in EXTENSION_SUFFIXES)
+
+
 def _version(value: bool) -> None:
     if value:
-        from ..models import kernels
+        from .. import __version__
 
-        how = "compiled kernels" if kernels.compiled is not None else "numpy kernels (the C extension was not built)"
+        how = "compiled kernels" if _kernels_compiled() else "numpy kernels (the C extension was not built)"
         print(f"realpolitik {__version__} ({how})")
         raise typer.Exit()
 
@@ -53,6 +67,7 @@ for command in (
     forecast.forecast,
     scenario.demo,
     backtest.backtest,
+    score.score,
     lab.lab,
     lab.sensitivity,
     brief.brief,

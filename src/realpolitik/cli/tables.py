@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ..lab.sensitivity import SensitivityResult
     from ..models.base import Trajectory
     from ..scenario.model import Scenario
+    from ..workflows.score import ScoreResult
 
 
 def _caveat(console: Console) -> None:
@@ -197,3 +198,40 @@ def print_backtest(console: Console, result: BacktestResult, seed: int, n_boot: 
     console.print(
         f"Bootstrap over proposals, seed {seed}, {n_boot} resamples. Errors are of model forecasts.", style="dim"
     )
+
+
+def print_score(console: Console, result: ScoreResult) -> None:
+    """Per issue the outcome, then each forecaster's error, CRPS, interval coverage and direction."""
+
+    def mark(v: bool | None) -> str:
+        return "–" if v is None else ("yes" if v else "no")
+
+    for issue, pair in result.pairs.items():
+        table = Table(
+            title=escape(
+                f"{issue}: outcome {text.number(pair['outcome'])}, status quo {text.number(pair['status_quo'])}"
+            )
+        )
+        for col in ("forecaster", "forecast", "abs. error", "CRPS", "in 50/80/95%", "direction right"):
+            table.add_column(col, justify="left" if col == "forecaster" else "right")
+        for s in (x for x in result.scores if x.issue == issue):
+            inside = "/".join(mark(s.inside[k]) for k in ("50", "80", "95"))
+            table.add_row(
+                escape(s.model),
+                text.number(s.forecast),
+                text.number(s.abs_error),
+                text.number(s.crps),
+                inside,
+                mark(s.direction_right),
+            )
+        console.print(table)
+    for row in result.summary():
+        skill = row["skill_vs_no_change"]
+        mae, crps = text.number(row["mae"]), text.number(row["crps"])
+        line = f"{row['model']}: MAE {mae}, CRPS {crps} over {row['issues']} issue(s)"
+        console.print(escape(line + ("" if skill is None else f", skill vs no change {skill:+.2f}")))
+    for name, error in result.failed.items():
+        console.print(escape(f"{name} did not run on this scenario: {error}"), style="dim")
+    for note in result.notes:
+        console.print(escape(note), style="yellow")
+    _caveat(console)

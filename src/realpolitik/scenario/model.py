@@ -9,6 +9,7 @@ intervention) are checked by :mod:`realpolitik.scenario.validate`, which reports
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
@@ -286,6 +287,20 @@ class Goal(Documented):
         return f"{self.issue}{self.op}{self.value:g}"
 
 
+class Outcome(Documented):
+    """What happened on an issue (schema 2): the realised level on the issue's scale, a point or a range, dated.
+
+    A forecast made at the scenario's ``as_of`` is scored against the outcome nearest ``as_of + horizon``."""
+
+    issue: Id
+    value: Estimate = Field(description="The realised level on the issue's scale (a range where it is disputed).")
+    date: dt.date | None = Field(default=None, description="When the level was observed.")
+    note: str = ""
+
+
+HORIZON = re.compile(r"^\s*(\d+)\s*(day|week|month|year)s?\s*$")
+
+
 class Scenario(Documented):
     schema_version: Literal[1, 2] = Field(
         default=1, description="1, or 2 for files that use the fields of schema 2 (decision, influence, success)."
@@ -309,6 +324,14 @@ class Scenario(Documented):
     targets: list[Goal] = Field(
         default_factory=list, description="Outcome levels the client aims for; the lab reports P[reaching each]."
     )
+    horizon: str | None = Field(
+        default=None,
+        pattern=HORIZON.pattern,
+        description="How far ahead the forecasts look (schema 2), e.g. '12 months'; outcomes pair at as_of + horizon.",
+    )
+    outcomes: list[Outcome] = Field(
+        default_factory=list, description="What happened (schema 2): realised levels per issue, dated, with sources."
+    )
     metadata: dict[str, Any] = Field(default_factory=dict, description="Free-form extras kept on round trips.")
 
     # --- convenient look-ups (derived, never stored) ---
@@ -323,3 +346,18 @@ class Scenario(Documented):
 
     def strategy(self, strategy_id: str) -> Strategy:
         return next(s for s in self.strategies if s.id == strategy_id)
+
+    def horizon_end(self) -> dt.date | None:
+        """``as_of + horizon`` (months and years by the calendar, the day clipped to the month's end)."""
+        if self.as_of is None or self.horizon is None:
+            return None
+        match = HORIZON.match(self.horizon)
+        assert match is not None  # the field's pattern
+        n, unit = int(match.group(1)), match.group(2)
+        if unit in ("day", "week"):
+            return self.as_of + dt.timedelta(days=n * (7 if unit == "week" else 1))
+        months = self.as_of.month - 1 + n * (12 if unit == "year" else 1)
+        year, month = self.as_of.year + months // 12, months % 12 + 1
+        import calendar
+
+        return dt.date(year, month, min(self.as_of.day, calendar.monthrange(year, month)[1]))

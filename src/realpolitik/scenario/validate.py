@@ -25,6 +25,7 @@ from .model import (
     Id,
     Intervention,
     Issue,
+    Outcome,
     Scale,
     Scenario,
     Source,
@@ -90,6 +91,7 @@ _ELEMENTS: dict[str, type[BaseModel]] = {
     "interventions": Intervention,
     "strategies": Strategy,
     "targets": Goal,
+    "outcomes": Outcome,
     "bibliography": Source,
 }
 _WIDE = 1e300
@@ -298,6 +300,16 @@ def check_references(s: Scenario) -> list[tuple[Loc, str]]:
             if not sc.low <= goal.value <= sc.high:
                 out.append((("targets", i, "value"), f"target {goal.value:g} is outside [{sc.low:g}, {sc.high:g}]"))
     out += check_decisions(s)
+    for i, outcome in enumerate(s.outcomes):
+        if outcome.issue not in issues:
+            out.append((("outcomes", i, "issue"), f"unknown issue {outcome.issue!r}"))
+        elif issues[outcome.issue].scale.low < issues[outcome.issue].scale.high:
+            sc = issues[outcome.issue].scale
+            out += _range_problems(("outcomes", i, "value"), outcome.value, sc.low, sc.high, "outcome")
+        if outcome.date is not None and s.as_of is not None and outcome.date < s.as_of:
+            out.append(
+                (("outcomes", i, "date"), f"outcome dated {outcome.date} precedes the scenario's as_of {s.as_of}")
+            )
     out += _schema_2_fields(s)
     if s.client is not None and s.client not in actors:
         out.append((("client",), f"unknown actor {s.client!r}"))
@@ -375,6 +387,8 @@ def _schema_2_fields(s: Scenario) -> list[tuple[Loc, str]]:
     out += [
         (("interventions", i, "success"), f"success {SCHEMA_2}") for i, x in enumerate(s.interventions) if x.success
     ]
+    out += [(("outcomes",), f"outcomes {SCHEMA_2}")] if s.outcomes else []
+    out += [(("horizon",), f"horizon {SCHEMA_2}")] if s.horizon else []
     return out
 
 
@@ -459,7 +473,7 @@ def _check_sources(s: Scenario, known: set[str]) -> list[tuple[Loc, str]]:
             else:
                 visit(value, (*loc, field))
 
-    for field in ("actors", "issues", "stances", "interventions", "strategies"):
+    for field in ("actors", "issues", "stances", "interventions", "strategies", "outcomes"):
         visit(getattr(s, field), (field,))
     visit(s.channels.links, ("channels", "links"))
     out.extend((("sources", k), f"unknown source {ref!r}") for k, ref in enumerate(s.sources) if ref not in known)

@@ -17,7 +17,7 @@ import numpy as np
 from ..lab.interventions import sampled_arrays
 from ..lab.sampling import draw_values, uncertain_inputs
 from ..models import available_models, from_scenario
-from ..models.arrays import Arrays
+from ..models.arrays import Arrays, FloatArray
 from ..models.base import ModelSpec, Trajectory
 from ..randomness import model_seed_sequence
 from ..scenario import LoadedScenario
@@ -56,6 +56,8 @@ class ModelRun:
     options: Mapping[str, Any] = field(default_factory=dict)
     user_options: Mapping[str, Any] = field(default_factory=dict)
     error: str | None = None
+    samples: FloatArray | None = None
+    """(band_draws, I) the model's forecast over the sampled inputs (None without a band)."""
 
     @property
     def name(self) -> str:
@@ -142,18 +144,26 @@ def placeholder(arrays: Arrays) -> Trajectory:
     return Trajectory("failed", arrays, arrays.position[:, None], np.full((D, I), math.nan))
 
 
-def band(
+def sampled_forecasts(
     scenario: Scenario, spec: ModelSpec, options: Mapping[str, Any], *, seed: int, draws: int, rounds: int | None
-) -> dict[str, Band]:
-    """The model's forecast over draws 0 … draws − 1 of the inputs (no strategy), as 5/50/95 % quantiles."""
+) -> FloatArray | None:
+    """The model's forecast (draws, I) over draws 0 … draws − 1 of the inputs, no strategy applied (None when the
+    scenario has no uncertain input or no draw is asked for)."""
     inputs = uncertain_inputs(scenario)
     if not inputs or draws < 1:
-        return {}
+        return None
     sampled = sampled_arrays(scenario, inputs, draw_values(scenario, seed, 0, draws))
     keys = np.arange(draws, dtype=np.int64)
     fc = spec(sampled, rounds=rounds, rng=model_seed_sequence(seed), draw_keys=keys, forecast_only=True, **options)
-    q = np.quantile(fc.forecast, [0.05, 0.5, 0.95], axis=0)  # (3, I)
-    return {issue: (float(q[0, i]), float(q[1, i]), float(q[2, i])) for i, issue in enumerate(sampled.issue_ids)}
+    return np.asarray(fc.forecast, dtype=np.float64)
+
+
+def band_of(samples: FloatArray | None, issue_ids: tuple[str, ...]) -> dict[str, Band]:
+    """5/50/95 % quantiles of sampled forecasts per issue."""
+    if samples is None:
+        return {}
+    q = np.quantile(samples, [0.05, 0.5, 0.95], axis=0)  # (3, I)
+    return {issue: (float(q[0, i]), float(q[1, i]), float(q[2, i])) for i, issue in enumerate(issue_ids)}
 
 
 def _run_one(request: ForecastRequest, scenario: Scenario, arrays: Arrays, spec: ModelSpec) -> ModelRun:
@@ -166,14 +176,16 @@ def _run_one(request: ForecastRequest, scenario: Scenario, arrays: Arrays, spec:
         traj = spec(arrays, rounds=request.rounds, rng=request.seed, **applied)
         if not np.all(np.isfinite(traj.forecast)):
             raise ValueError("the model returned a non-finite forecast")
-        bands = band(scenario, spec, applied, seed=request.seed, draws=request.band_draws, rounds=request.rounds)
+        samples = sampled_forecasts(
+            scenario, spec, applied, seed=request.seed, draws=request.band_draws, rounds=request.rounds
+        )
     except (TypeError, ValueError) as exc:
         if user:  # a value of the right name but the wrong kind is the caller's error
             raise RequestError(str(exc), parameter="options") from None
         return ModelRun(spec, placeholder(arrays), {}, applied, user, f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # a model that cannot handle this scenario is reported with the others
         return ModelRun(spec, placeholder(arrays), {}, applied, user, f"{type(exc).__name__}: {exc}")
-    return ModelRun(spec, traj, bands, applied, user)
+    return ModelRun(spec, traj, band_of(samples, arrays.issue_ids), applied, user, samples=samples)
 
 
 def forecast(request: ForecastRequest) -> ForecastResult:
