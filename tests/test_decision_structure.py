@@ -318,3 +318,13 @@ def test_influence_and_success_out_of_range_and_version_1_files(tmp_path: Path) 
     path.write_text(scenario_text("{rule: owner, owner: a}", SPREAD).replace("schema_version: 2\n", ""))
     with pytest.raises(ScenarioError, match=r"bad.yaml:12: issues\[0\].decision: decision needs schema_version: 2"):
         load(path)
+
+
+def test_sources_dated_after_as_of_are_flagged_as_look_ahead() -> None:
+    from realpolitik.workflows.diagnostics import earliest_date, look_ahead
+
+    assert str(earliest_date("2025-02")) == "2025-02-01" and earliest_date("n.d.") is None
+    flagged = look_ahead(load("afghanistan-2025").scenario)
+    assert any("'groundzero_2025_rift' is dated 2025-02" in line for line in flagged)
+    assert all("look-ahead" in line for line in flagged)
+    assert look_ahead(load("ec-emissions-1994").scenario) == []  # no as_of: nothing to compare

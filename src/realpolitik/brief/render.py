@@ -19,7 +19,7 @@ from ..provenance import package_versions
 from ..scenario.model import Issue
 from ..workflows import text
 from ..workflows.brief_data import BriefData, ModelForecast
-from ..workflows.diagnostics import round_zero
+from ..workflows.diagnostics import look_ahead, round_zero
 from ..workflows.text import CAVEAT
 
 
@@ -120,6 +120,7 @@ def render_html(data: BriefData, figs: dict[str, Rendered | None], paths: list[t
     context: dict[str, Any] = {
         "outside": outside,
         "round_zero": round_zero(s),
+        "look_ahead": look_ahead(s),
         "rule_text": rule_text,
         "in_effect": text.in_effect_lines(lab.summary["strategies"]) if lab else [],
         "s": s,

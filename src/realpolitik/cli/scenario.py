@@ -23,7 +23,7 @@ def validate(scenario: ScenarioArg, input_format: FormatOpt = None, round_zero_t
 
     A valid scenario also gets the round-0 diagnostic: issues its own rules move far from the status quo."""
     from ..scenario import ScenarioError
-    from ..workflows.diagnostics import round_zero
+    from ..workflows.diagnostics import look_ahead, round_zero
 
     try:
         loaded = common.load_scenario(scenario, input_format)
@@ -35,6 +35,8 @@ def validate(scenario: ScenarioArg, input_format: FormatOpt = None, round_zero_t
     print(f"ok: {len(s.actors)} actors, {len(s.issues)} issues, {len(s.strategies)} strategies")
     for found in round_zero(s, round_zero_threshold):
         print(f"note: {found.sentence()}")
+    for line in look_ahead(s):
+        print(f"note: {line}")
 
 
 def schema() -> None:

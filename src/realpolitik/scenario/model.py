@@ -332,6 +332,9 @@ class Scenario(Documented):
     outcomes: list[Outcome] = Field(
         default_factory=list, description="What happened (schema 2): realised levels per issue, dated, with sources."
     )
+    supersedes: Id | None = Field(
+        default=None, description="The id of the scenario this version replaces (schema 2); the older one is kept."
+    )
     metadata: dict[str, Any] = Field(default_factory=dict, description="Free-form extras kept on round trips.")
 
     # --- convenient look-ups (derived, never stored) ---

@@ -389,6 +389,7 @@ def _schema_2_fields(s: Scenario) -> list[tuple[Loc, str]]:
     ]
     out += [(("outcomes",), f"outcomes {SCHEMA_2}")] if s.outcomes else []
     out += [(("horizon",), f"horizon {SCHEMA_2}")] if s.horizon else []
+    out += [(("supersedes",), f"supersedes {SCHEMA_2}")] if s.supersedes else []
     return out
 
 

@@ -9,7 +9,9 @@ which of them is wrong.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,3 +73,32 @@ def round_zero(scenario: Scenario, threshold: float = THRESHOLD) -> list[RoundZe
         if share > threshold:
             found.append(RoundZero(issue.id, arrays.issue_rules[i].rule, float(outcome[i]), q, share))
     return found
+
+
+_DATE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
+
+
+def earliest_date(text: str) -> dt.date | None:
+    """The earliest day a source's date (``2025``, ``2025-02``, ``2025-02-03``) can mean; None if unreadable."""
+    m = _DATE.match(text)
+    if m is None:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1))
+    except ValueError:
+        return None
+
+
+def look_ahead(scenario: Scenario) -> list[str]:
+    """Sources dated after the scenario's ``as_of``: a forecast "as of" that date could not have used them."""
+    if scenario.as_of is None:
+        return []
+    out = []
+    for k, source in enumerate(scenario.bibliography):
+        when = earliest_date(source.date or "")
+        if when is not None and when > scenario.as_of:
+            out.append(
+                f"bibliography[{k}] {source.id!r} is dated {source.date}, after the scenario's as_of "
+                f"{scenario.as_of}: look-ahead (a forecast as of that date could not have used it)"
+            )
+    return out
