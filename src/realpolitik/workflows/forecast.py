@@ -26,6 +26,7 @@ from .defaults import FORECAST_MODEL
 from .diagnostics import THRESHOLD, RoundZero, round_zero
 from .edits import StanceEdit, apply_edits
 from .errors import RequestError
+from .results import Tabular
 
 Band = tuple[float, float, float]
 """(5 %, 50 %, 95 %) quantiles of a forecast over sampled inputs."""
@@ -87,7 +88,9 @@ class ModelRun:
 
 
 @dataclass(frozen=True)
-class ForecastResult:
+class ForecastResult(Tabular):
+    """Every requested model's run; ``rows()`` gives one row per model and issue."""
+
     request: ForecastRequest
     scenario: Scenario
     runs: tuple[ModelRun, ...]
@@ -103,6 +106,25 @@ class ForecastResult:
         doc = self.runs[0].trajectory.to_json_dict(issues=issues)
         doc["round_zero"] = [r.to_json_dict() for r in self.round_zero if issues is None or r.issue in issues]
         return doc
+
+    def rows(self) -> list[dict[str, Any]]:
+        out = []
+        for run in self.runs:
+            for issue, x in run.forecast().items():
+                q05, q50, q95 = run.band.get(issue, (math.nan, math.nan, math.nan))
+                out.append(
+                    {
+                        "model": run.name,
+                        "issue": issue,
+                        "forecast": x,
+                        "q05": q05,
+                        "q50": q50,
+                        "q95": q95,
+                        "rounds": run.trajectory.rounds,
+                        "error": run.error,
+                    }
+                )
+        return out
 
     def manifest_parameters(self) -> dict[str, Any]:
         run = self.runs[0]

@@ -27,6 +27,7 @@ from ..scenario.model import Scenario
 from .defaults import LAB_DRAWS, lab_model
 from .edits import StanceEdit, apply_edits
 from .errors import RequestError
+from .results import Tabular
 from .progress import Progress, silent
 
 
@@ -54,7 +55,10 @@ class LabRequest:
 
 
 @dataclass(frozen=True)
-class LabResult:
+class LabResult(Tabular):
+    """A finished lab run; ``rows()`` / ``to_frame()`` give its tidy results (strategy, draw, issue, outcome,
+    client utility, whether the strategy's interventions took effect)."""
+
     request: LabRequest
     experiment: Experiment
     out: Path
@@ -80,6 +84,14 @@ class LabResult:
         if self.discovery is not None:
             doc["discovery"] = dict(self.discovery)
         return doc
+
+    def rows(self) -> list[dict[str, Any]]:
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(self.out / "shards")
+        keys = [("strategy", "ascending"), ("draw", "ascending"), ("issue", "ascending")]
+        rows: list[dict[str, Any]] = table.sort_by(keys).to_pylist()
+        return rows
 
     def outcomes(self) -> dict[str, dict[str, FloatArray]]:
         """Strategy → issue → outcome per draw (draw order)."""

@@ -22,6 +22,7 @@ from ..lab.sampling import draw_values, uncertain_inputs
 from ..scenario import LoadedScenario
 from ..scenario.model import Outcome, Scenario
 from .forecast import ForecastRequest, forecast
+from .results import Tabular
 from .text import CAVEAT
 
 LEVELS = (0.5, 0.8, 0.95)
@@ -67,12 +68,23 @@ class Score:
 
 
 @dataclass(frozen=True)
-class ScoreResult:
+class ScoreResult(Tabular):
+    """Scores of every forecaster; ``rows()`` gives one row per forecaster and issue."""
+
     request: ScoreRequest
     scores: tuple[Score, ...]
     pairs: dict[str, dict[str, Any]]
     failed: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                **{k: v for k, v in s.to_json_dict().items() if k != "inside"},
+                **{f"in{k}": v for k, v in s.inside.items()},
+            }
+            for s in self.scores
+        ]
 
     def summary(self) -> list[dict[str, Any]]:
         """Per forecaster: mean absolute error and CRPS over the scored issues, and skill against no change."""

@@ -17,6 +17,7 @@ from ..scenario import LoadedScenario
 from .defaults import lab_model
 from .edits import StanceEdit, apply_edits
 from .errors import RequestError
+from .results import Tabular
 
 Method = Literal["sobol", "morris"]
 
@@ -37,12 +38,21 @@ class SensitivityRequest:
 
 
 @dataclass(frozen=True)
-class SensitivityOutcome:
+class SensitivityOutcome(Tabular):
+    """Sensitivity indices; ``rows()`` gives one row per outcome and input."""
+
     request: SensitivityRequest
     strategy: str
     client: str
     model: str
     result: SensitivityResult
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {"outcome": ix.outcome, "input": name, **{k: v[j] for k, v in ix.values.items()}}
+            for ix in self.result.indices
+            for j, name in enumerate(ix.names)
+        ]
 
     def to_json_dict(self) -> dict[str, Any]:
         scenario = self.request.scenario.scenario

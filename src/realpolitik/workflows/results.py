@@ -1,0 +1,34 @@
+"""What every workflow result offers a Python user: ``rows()``, ``to_frame()`` (pandas) and ``to_json()``.
+
+Why a mixin: a result's documented JSON (``to_json_dict``) is what the CLI prints and the web serves; a notebook
+user wants a table. Both come from the same result object, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class Tabular:
+    """Mixin: a result with ``to_json_dict()`` and ``rows()`` gets ``to_frame()`` and ``to_json()``."""
+
+    def to_json_dict(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The result as tidy rows (one dict per row)."""
+        raise NotImplementedError
+
+    def to_frame(self) -> pd.DataFrame:
+        """The rows as a pandas DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows())
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The documented JSON document (the one the CLI prints with ``--format json``); never NaN or Infinity."""
+        return json.dumps(self.to_json_dict(), indent=indent, allow_nan=False, default=str)
