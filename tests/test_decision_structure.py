@@ -16,9 +16,9 @@ from realpolitik.lab.experiment import Experiment
 from realpolitik.lab.runner import run_experiment
 from realpolitik.lab.summary import summarise
 from realpolitik.models.arrays import from_scenario
-from realpolitik.models.base import voice
 from realpolitik.models.decision import IssueRule, pivots, structured_outcome
 from realpolitik.models.registry import available_models
+from realpolitik.models.voice import voice
 from realpolitik.scenario import ScenarioError, load
 from realpolitik.scenario.model import Scenario
 from realpolitik.workflows.diagnostics import round_zero

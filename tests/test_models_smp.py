@@ -543,7 +543,7 @@ def test_cli_options_are_checked_applied_and_recorded(tmp_path: Path) -> None:
 
 
 def test_option_values_are_parsed_as_what_they_look_like() -> None:
-    from realpolitik.models.base import parse_option_value
+    from realpolitik.models.spec import parse_option_value
 
     assert [parse_option_value(v) for v in ("3", "0.5", "true", "False", "none", "Prop", "[1, 2]")] == [
         3, 0.5, True, False, None, "Prop", [1, 2],

@@ -12,7 +12,7 @@ from . import common
 from .common import FormatOpt, OutputFormat, RoundZeroOpt, ScenarioArg, fail, print_json
 
 if TYPE_CHECKING:
-    from ..models.base import ModelSpec
+    from ..models.spec import ModelSpec
 
 FORMAT_NAMES = "yaml, json, decide, ktab-csv, ktab-xml, bdm-csv"
 """For ``export --help`` without importing the scenario package at start-up (a test keeps it in step)."""

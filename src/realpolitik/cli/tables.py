@@ -19,7 +19,7 @@ from ..workflows import text
 if TYPE_CHECKING:
     from ..backtest import BacktestResult
     from ..lab.sensitivity import SensitivityResult
-    from ..models.base import Trajectory
+    from ..models.trajectory import Trajectory
     from ..scenario.model import Scenario
     from ..workflows.score import ScoreResult
 

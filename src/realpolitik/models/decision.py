@@ -18,13 +18,17 @@ registered model can ignore them; a static model's final positions are the state
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .aggregates import weighted_mean, weighted_median
+
+if TYPE_CHECKING:
+    from .arrays import Arrays
+    from .trajectory import Trajectory
 
 FloatArray = NDArray[np.float64]
 Rule = Literal["median", "mean", "owner", "veto", "qualified_majority"]
@@ -134,3 +138,23 @@ def rule_outcomes(
     med, mean = weighted_median(x, w), weighted_mean(x, w)
     base = np.where(np.array([r.rule == "mean" for r in rules]), mean, med)
     return apply_rules(rules, positions, weights, status_quo, base)
+
+
+def decide(arrays: Arrays, positions: FloatArray) -> FloatArray:
+    """Read each issue's outcome off final positions (D, A, I) by the issue's decision structure -> (D, I)."""
+    from .voice import voice
+
+    return rule_outcomes(arrays.issue_rules, positions, voice(arrays), arrays.status_quo)
+
+
+def honour_structure(arrays: Arrays, traj: Trajectory) -> Trajectory:
+    """The trajectory with owner, veto and qualified-majority issues read off its final positions by their rule
+    (median and mean issues keep the model's own outcome). Applied to every model by :meth:`ModelSpec.__call__`."""
+    from .voice import voice
+
+    rules = arrays.issue_rules
+    if not any(r.structured for r in rules):
+        return traj
+    final = traj.positions[:, -1]
+    forecast = apply_rules(rules, final, voice(arrays), arrays.status_quo, traj.forecast)
+    return replace(traj, forecast=forecast)

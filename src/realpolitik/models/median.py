@@ -14,7 +14,9 @@ import numpy as np
 
 from .aggregates import weighted_median
 from .arrays import Arrays
-from .base import ModelSpec, Trajectory, voice
+from .spec import ModelSpec
+from .trajectory import Trajectory
+from .voice import voice
 
 
 def run(arrays: Arrays, *, rounds: int | None = 0, **options: Any) -> Trajectory:

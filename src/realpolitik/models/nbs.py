@@ -33,7 +33,9 @@ from typing import Any, Literal
 import numpy as np
 
 from .arrays import Arrays, FloatArray
-from .base import ModelSpec, OptionSpec, Trajectory, voice
+from .spec import ModelSpec, OptionSpec
+from .trajectory import Trajectory
+from .voice import voice
 
 Utility = Literal["quadratic", "linear"]
 Disagreement = Literal["status_quo", "worst"]

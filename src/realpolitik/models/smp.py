@@ -52,8 +52,10 @@ import numpy as np
 
 from ..randomness import draw_seed_sequences, seed_of
 from .arrays import Arrays, FloatArray
-from .base import ModelSpec, OptionSpec, Trajectory, decide
+from .decision import decide
 from .smp_prng import KtabPRNG
+from .spec import ModelSpec, OptionSpec
+from .trajectory import Trajectory
 
 IntArray = np.ndarray[Any, np.dtype[np.intp]]
 BoolArray = np.ndarray[Any, np.dtype[np.bool_]]

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..models.arrays import from_scenario
-from ..models.base import voice
 from ..models.decision import rule_outcomes
+from ..models.voice import voice
 from ..scenario.model import Scenario
 
 THRESHOLD = 0.2

@@ -18,7 +18,8 @@ from ..lab.interventions import sampled_arrays
 from ..lab.sampling import draw_values, uncertain_inputs
 from ..models import available_models, from_scenario
 from ..models.arrays import Arrays, FloatArray
-from ..models.base import ModelSpec, Trajectory
+from ..models.spec import ModelSpec
+from ..models.trajectory import Trajectory
 from ..randomness import model_seed_sequence
 from ..scenario import LoadedScenario
 from ..scenario.model import Scenario

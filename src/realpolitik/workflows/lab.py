@@ -27,8 +27,8 @@ from ..scenario.model import Scenario
 from .defaults import LAB_DRAWS, lab_model
 from .edits import StanceEdit, apply_edits
 from .errors import RequestError
-from .results import Tabular
 from .progress import Progress, silent
+from .results import Tabular
 
 
 @dataclass(frozen=True)

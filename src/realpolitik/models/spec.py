@@ -1,0 +1,159 @@
+"""How a model is registered: its run function, options, reference and what it cannot honour (``ModelSpec``).
+
+A model is a module with a pure function ``run(arrays, *, rounds, **options) -> Trajectory``. The registry
+carries, next to the function, what a user needs to judge the model: its reference, assumptions, options, and
+the test that proves it against a published or peer trajectory (as Axelrod does for its strategies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from .arrays import Arrays
+from .decision import honour_structure
+from .trajectory import Trajectory
+
+
+class RunFunction(Protocol):
+    def __call__(self, arrays: Arrays, *, rounds: int | None = ..., **options: Any) -> Trajectory: ...
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    name: str
+    default: Any
+    choices: tuple[Any, ...] | None
+    help: str
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A registered model and what a user should know before trusting it."""
+
+    name: str
+    title: str
+    reference: str
+    assumptions: tuple[str, ...]
+    run: RunFunction
+    default_rounds: int
+    options: tuple[OptionSpec, ...] = ()
+    reference_test: str = ""
+    presets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    dynamic: bool = True
+    multi_issue: bool = False  # the model links issues (e.g. vote trading), so a backtest runs it per proposal
+    scenario_options: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
+    """Options a scenario file carries for this model, read from ``scenario.metadata`` (e.g. KTAB's logged model
+    parameters and PRNG seed, Decide's per-issue powers); see :meth:`options_for`."""
+    unsupported: tuple[str, ...] = ()
+    """Parts of the decision structure the model cannot honour (``influence``); it refuses them with one line."""
+    forecast_only: Mapping[str, Any] = field(default_factory=dict)
+    """Keyword arguments that make a run keep only what the forecast needs (positions), dropping per-move records
+    nobody will read: what ``__call__(..., forecast_only=True)`` adds, e.g. for the lab's large batches. They
+    must not change any position or forecast (each model's tests check this)."""
+
+    @property
+    def stochastic(self) -> bool:
+        """Whether the model draws random numbers of its own (it then takes ``rng=`` and records its seed)."""
+        return any(o.name == "rng" for o in self.options)
+
+    def options_for(
+        self, metadata: Mapping[str, Any] | None, overrides: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The options to run this model with on a scenario: what its metadata carries, then ``overrides`` (the
+        user's options) on top. Every caller that runs a model on a loaded scenario should go through this, so a
+        file's own parameters are never silently dropped."""
+        out = dict(self.scenario_options(metadata or {})) if self.scenario_options is not None else {}
+        out.update(overrides or {})
+        return out
+
+    def option(self, name: str) -> OptionSpec | None:
+        """The :class:`OptionSpec` called ``name``, or None when the model has no such option."""
+        return next((o for o in self.options if o.name == name), None)
+
+    def parse_option_texts(self, texts: list[str] | tuple[str, ...]) -> dict[str, Any]:
+        """``KEY=VALUE`` texts (e.g. from ``--option``) as options, checked against this model's options.
+
+        Values that look like them become bools (``true``/``false``), None (``none``/``null``), ints, floats, or
+        JSON lists/objects; anything else stays a string. Raises ``ValueError`` with a one-line message for a
+        malformed text, an unknown option or a value outside the option's choices.
+        """
+        out: dict[str, Any] = {}
+        for text in texts:
+            key, sep, raw = text.partition("=")
+            key = key.strip()
+            if not sep or not key:
+                raise ValueError(f"option {text!r} is not KEY=VALUE")
+            spec = self.option(key)
+            if spec is None:
+                known = ", ".join(o.name for o in self.options) or "none"
+                raise ValueError(f"unknown option {key!r} for model {self.name} (known: {known})")
+            value = parse_option_value(raw.strip())
+            if spec.choices is not None and value not in spec.choices:
+                raise ValueError(f"option {key}={raw.strip()}: choose one of {', '.join(map(str, spec.choices))}")
+            out[key] = value
+        return out
+
+    def __call__(
+        self,
+        arrays: Arrays,
+        *,
+        rounds: int | None = None,
+        rng: Any = None,
+        draw_keys: Any = None,
+        forecast_only: bool = False,
+        **options: Any,
+    ) -> Trajectory:
+        """Run the model. ``rng`` and ``draw_keys`` reach only stochastic models, so every caller can pass them
+        uniformly and a deterministic model is not handed an option it does not know; ``forecast_only`` adds the
+        model's own :attr:`forecast_only` arguments (for callers that read only positions and the forecast).
+
+        ``draw_keys`` (one non-negative int per draw) says which draws share the model's own random numbers: the
+        noise of a draw comes from ``(seed, key)`` alone (:func:`draw_seed_sequences`). The lab gives every
+        strategy's copy of draw d the key d, so strategies meet the same model noise (common random numbers) and
+        the result of a draw does not depend on how the draws were cut into shards."""
+        if self.stochastic:
+            if rng is not None:
+                options.setdefault("rng", rng)
+            if draw_keys is not None:
+                options.setdefault("draw_keys", draw_keys)
+        if forecast_only:
+            options = {**self.forecast_only, **options}
+        self.refuse_unsupported(arrays)
+        traj = self.run(arrays, rounds=self.default_rounds if rounds is None else rounds, **options)
+        return honour_structure(arrays, traj)
+
+    def refuse_unsupported(self, arrays: Arrays) -> None:
+        """Fail with one line naming the issue and what this model cannot honour (never ignore it silently)."""
+        if "influence" in self.unsupported and arrays.has_influence:
+            assert arrays.influence is not None
+            issues = np.flatnonzero(np.isfinite(arrays.influence).any(axis=(0, 1)))
+            raise ValueError(
+                f"{self.name}: issue {arrays.issue_ids[int(issues[0])]!r}: per-stance influence is not supported "
+                f"(the model uses one capability per actor)"
+            )
+
+
+def parse_option_value(raw: str) -> Any:
+    """A command-line option value as what it looks like: bool, None, int, float, JSON list/object, or the text."""
+    low = raw.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low in ("none", "null"):
+        return None
+    for kind in (int, float):
+        try:
+            return kind(raw)
+        except ValueError:
+            pass
+    if raw[:1] in ("[", "{"):
+        import json
+
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError:
+            pass
+    return raw
