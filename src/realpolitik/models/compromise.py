@@ -39,5 +39,6 @@ SPEC = ModelSpec(
     run=run,
     default_rounds=0,
     reference_test="tests/test_models_baselines.py",
+    reference_source="closed forms (Achen 2006: the capability × salience weighted mean), hand-computed cases to 1e-12",
     dynamic=False,
 )

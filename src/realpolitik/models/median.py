@@ -43,5 +43,6 @@ SPEC = ModelSpec(
     run=run,
     default_rounds=0,
     reference_test="tests/test_models_baselines.py",
+    reference_source="closed forms (Black 1948: the weighted median voter), hand-computed cases, exact",
     dynamic=False,
 )

@@ -146,5 +146,9 @@ SPEC = ModelSpec(
         ),
     ),
     reference_test="tests/test_models_baselines.py",
+    reference_source=(
+        "closed forms of the asymmetric Nash bargaining solution (linear utilities: the weighted mean; status quo "
+        "cases) to 1e-9"
+    ),
     dynamic=False,
 )

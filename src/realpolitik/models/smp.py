@@ -772,6 +772,10 @@ SPEC = ModelSpec(
     default_rounds=100,
     options=OPTION_SPECS,
     reference_test="tests/test_models_smp.py",
+    reference_source=(
+        "KTAB's own reference run logs (ktab/ref-runs/*.txt, KAPSARC/KTAB via lsyaseen/KTAB), compared as KTAB "
+        "prints them (%5.1f positions, %.4f probabilities)"
+    ),
     multi_issue=True,
     scenario_options=options_from_metadata,
     presets={

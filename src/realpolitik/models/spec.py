@@ -42,6 +42,16 @@ class ModelSpec:
     default_rounds: int
     options: tuple[OptionSpec, ...] = ()
     reference_test: str = ""
+    reference_source: str = ""
+    """What produced the reference the reference test compares with (a paper's table, a peer's log, a peer's code
+    run here) and to what tolerance."""
+    within_hull: bool = True
+    """The model promises forecasts inside the range of the positions taken on each issue (checked by the registry
+    contract tests)."""
+    order_dependent: str = ""
+    """Why the model's results may change when actors are listed in another order (a preset reproducing a
+    reference implementation's order-dependent tie-breaking); empty when they must not (checked on tie-free
+    inputs)."""
     presets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     dynamic: bool = True
     multi_issue: bool = False  # the model links issues (e.g. vote trading), so a backtest runs it per proposal
