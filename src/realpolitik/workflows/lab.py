@@ -9,7 +9,7 @@ strategies, client, draws, seed, model, rounds and model options, never on ``sha
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -168,10 +168,53 @@ def run_lab(request: LabRequest, progress: Progress = silent) -> LabResult:
     except ExperimentMismatchError as exc:
         raise RequestError(str(exc), parameter="out") from None
     summary = summarise(out, list(experiment.strategies), experiment.targets).to_json_dict()
+    summary["ranking"] = rankings(out, experiment)
     discovery = _discovery(out, experiment, request.box_inputs, progress) if request.discover else None
     result = LabResult(request, experiment, out, manifest, summary, discovery)
     write_json(out / "summary.json", result.to_json_dict())
     return result
+
+
+AUTO_START = 500
+"""``--draws auto``: the first batch of draws; each step doubles it."""
+AUTO_CAP = 16000
+"""``--draws auto``: the most draws it will run."""
+
+
+def run_lab_auto(request: LabRequest, criterion: str = "expected_utility", progress: Progress = silent) -> LabResult:
+    """Draw in doubling batches until the leading set under ``criterion`` is the same at two successive sizes
+    (each size's set from its own 95 % paired intervals), or ``AUTO_CAP`` draws are reached; say which.
+
+    Draws are keyed per draw, so each larger run extends the smaller one: its first draws are the same numbers."""
+    base = request.out or Path("out") / f"lab-{request.scenario.scenario.id}-auto-{request.seed}"
+    steps: list[dict[str, Any]] = []
+    draws, result = AUTO_START, None
+    while True:
+        result = run_lab(replace(request, draws=draws, out=base / f"draws-{draws}"), progress)
+        leading = result.summary["ranking"][criterion]["leading_set"]
+        steps.append({"draws": draws, "leading_set": leading})
+        stable = len(steps) > 1 and steps[-2]["leading_set"] == leading
+        if stable or draws * 2 > AUTO_CAP:
+            break
+        draws *= 2
+    auto = {"criterion": criterion, "steps": steps, "stable": stable, "cap": AUTO_CAP}
+    summary = {**result.summary, "draws_auto": auto}
+    final = replace(result, summary=summary)
+    write_json(final.out / "summary.json", final.to_json_dict())
+    return final
+
+
+def rankings(out: Path, experiment: Experiment) -> dict[str, Any]:
+    """Every criterion with its Monte Carlo interval and leading set (:mod:`realpolitik.lab.ranking`)."""
+    import pyarrow.parquet as pq
+
+    from ..lab.ranking import CRITERIA, per_draw, rank
+
+    strategies = list(experiment.strategies)
+    targets = [(t.issue, t.op, t.threshold) for t in experiment.targets]
+    utility, ok = per_draw(pq.read_table(out / "shards"), strategies, targets)
+    criteria = CRITERIA if targets else tuple(c for c in CRITERIA if c != "p_satisficing")
+    return {c: r.to_json_dict() for c, r in rank(strategies, utility, ok, experiment.seed, criteria).items()}
 
 
 def _discovery(out: Path, experiment: Experiment, box_inputs: int, progress: Progress) -> dict[str, Any]:
