@@ -63,7 +63,7 @@ def test_leading_sets_are_stable_across_seeds(runs: tuple[list[dict], dict]) -> 
     per_seed, _ = runs
     for criterion in per_seed[0]:
         counts = Counter(tuple(r[criterion]["leading_set"]) for r in per_seed)
-        top, n = counts.most_common(1)[0]
+        _, n = counts.most_common(1)[0]
         assert n >= 0.95 * len(per_seed), f"{criterion}: leading sets {counts}"
 
 

@@ -15,6 +15,7 @@ beyond the observed one). The robustness criterion is the 90 % quantile of regre
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,13 +62,13 @@ def _statistic(criterion: str, utility: FloatArray, ok: FloatArray, weights: Flo
     """The criterion per strategy (S,) for draw weights (D,) summing to 1 (a bootstrap resample's counts / D)."""
     regret = utility.max(axis=0, keepdims=True) - utility  # (S, D)
     if criterion == "expected_utility":
-        return utility @ weights
+        return np.asarray(utility @ weights, dtype=np.float64)
     if criterion == "p_best":
-        return (regret <= 0).astype(np.float64) @ weights
+        return np.asarray((regret <= 0).astype(np.float64) @ weights, dtype=np.float64)
     if criterion == "p_satisficing":
-        return ok @ weights
+        return np.asarray(ok @ weights, dtype=np.float64)
     if criterion == "mean_regret":
-        return regret @ weights
+        return np.asarray(regret @ weights, dtype=np.float64)
     return _weighted_quantile(regret, weights, 0.9)
 
 
@@ -110,7 +111,9 @@ def rank(
     return out
 
 
-def per_draw(table: Any, strategies: list[str], targets: list[tuple[str, str, float]]) -> tuple[FloatArray, FloatArray]:
+def per_draw(
+    table: Any, strategies: list[str], targets: Sequence[tuple[str, str, float]]
+) -> tuple[FloatArray, FloatArray]:
     """Per strategy and draw: the client's utility and whether every target was met, (S, D) each, from the
     tidy result rows (an Arrow table with strategy, draw, issue, outcome, client_utility)."""
     cols = table.to_pydict()
