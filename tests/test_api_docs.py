@@ -28,8 +28,8 @@ def test_every_documented_call_is_exported(name: str) -> None:
 
 
 def test_api_names_survive_importing_the_packages_modules() -> None:
-    import realpolitik.backtest  # noqa: F401  (modules of the same stem must not shadow the API)
-    import realpolitik.brief  # noqa: F401
+    import realpolitik.backtest
+    import realpolitik.brief
 
     assert realpolitik.run_backtest.__module__ == "realpolitik.api"
     assert realpolitik.build_brief.__module__ == "realpolitik.api"
