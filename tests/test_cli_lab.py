@@ -187,9 +187,10 @@ def test_lab_table_shows_bracketed_text(toy: Path, tmp_path: Path, monkeypatch: 
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "P[best]" in result.output
-    assert "P[x>=50] (95% CI)" in result.output
+    assert "P[best]" in result.output and "P[targets]" in result.output
+    assert "value [95% interval]" in result.output  # no criterion without its interval
     assert "[model: compromise, 50 draws, seed 2]" in result.output
+    assert "leading set by expected utility:" in result.output
     assert "Outcome per issue: mean [5%–95%]" in result.output
 
 

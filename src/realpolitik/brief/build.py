@@ -232,6 +232,7 @@ def _data_json(data: BriefData) -> dict[str, Any]:
             "sensitivity": {k: [list(x) for x in v] for k, v in data.lab.sensitivity.items()},
         },
         "lab_note": data.lab_note,
+        "bottom_line": None if data.bottom_line is None else data.bottom_line.to_json_dict(),
         "events": data.events,
     }
 

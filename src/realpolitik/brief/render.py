@@ -22,6 +22,34 @@ from ..workflows.brief_data import BriefData, ModelForecast
 from ..workflows.diagnostics import look_ahead, round_zero
 from ..workflows.text import CAVEAT
 
+GLOSSARY = {
+    "expected_utility": (
+        "Expected utility",
+        "The client's utility averaged over the draws: 1 minus its salience-weighted distance, as a share of each "
+        "scale, from its own stated positions. Higher is better for the client.",
+    ),
+    "p_best": ("P[best]", "The share of draws in which the strategy gives the client the highest utility of all."),
+    "p_satisficing": (
+        "P[targets] (satisficing)",
+        "The share of draws in which every target level is reached: a strategy that is good enough, not the best.",
+    ),
+    "mean_regret": (
+        "Mean regret",
+        "Regret in a draw is how much utility the client loses against the best strategy in that same draw; the "
+        "mean is over the draws. Lower is better.",
+    ),
+    "regret_q90": (
+        "Regret, 90 % quantile",
+        "The regret the strategy stays below in 90 % of draws: a robustness criterion for the bad cases. It replaces "
+        "maximum regret, which the draws cannot estimate with an interval.",
+    ),
+    "leading_set": (
+        "Leading set",
+        "Every strategy whose paired difference to the best under a criterion has a 95 % interval containing zero.",
+    ),
+}
+"""Every criterion the brief and the dashboard report, in plain language."""
+
 
 @dataclass(frozen=True)
 class Rendered:
@@ -99,6 +127,11 @@ def render_html(data: BriefData, figs: dict[str, Rendered | None], paths: list[t
         num=lambda v: text.MISSING if v is None or v != v else f"{v:.2f}",
         signed=text.signed,
     )
+    return env.get_template("brief.html.j2").render(**_context(data, figs, paths))
+
+
+def _context(data: BriefData, figs: dict[str, Rendered | None], paths: list[tuple[str, Rendered]]) -> dict[str, Any]:
+    """Everything the page template reads."""
     s = data.scenario
 
     def fc(f: ModelForecast, issue: Issue) -> str:
@@ -120,6 +153,9 @@ def render_html(data: BriefData, figs: dict[str, Rendered | None], paths: list[t
     context: dict[str, Any] = {
         "outside": outside,
         "round_zero": round_zero(s),
+        "bottom": data.bottom_line,
+        "glossary": GLOSSARY,
+        "glossary_name": {k: v[0] for k, v in GLOSSARY.items()},
         "look_ahead": look_ahead(s),
         "rule_text": rule_text,
         "in_effect": text.in_effect_lines(lab.summary["strategies"]) if lab else [],
@@ -148,7 +184,7 @@ def render_html(data: BriefData, figs: dict[str, Rendered | None], paths: list[t
         "sha256": data.sha256,
         "command": command_line(data),
     }
-    return env.get_template("brief.html.j2").render(**context)
+    return context
 
 
 def render_markdown(data: BriefData) -> str:
@@ -161,6 +197,10 @@ def render_markdown(data: BriefData) -> str:
         "",
         f"> {CAVEAT}",
     ]
+    if data.bottom_line is not None:
+        b = data.bottom_line
+        lines += ["", "## Bottom line", "", b.headline, ""] + [f"- {x}" for x in b.strategies + b.targets + b.agreement]
+        lines += ["", b.horizon]
     lines += _md_forecasts(data) + _md_lab(data) + _md_events(data)
     lines += [
         "",

@@ -87,26 +87,53 @@ def print_forecast(
     _caveat(console)
 
 
+CRITERIA_COLUMNS = {
+    "expected_utility": "expected utility",
+    "p_best": "P[best]",
+    "p_satisficing": "P[targets]",
+    "mean_regret": "mean regret",
+    "regret_q90": "regret q90",
+}
+
+
 def _lab_strategies(console: Console, client: str, result: Mapping[str, Any]) -> None:
+    """Every criterion with its 95 % bootstrap interval (no criterion without one)."""
     run = f"model: {result['model']}, {result['draws']} draws, seed {result['seed']}"
-    table = Table(title=escape(f"Strategies compared for {client}  [{run}]"))
-    for col in ("strategy", "expected utility ± se", "mean regret", "max regret", "P[best]"):
-        table.add_column(escape(col), justify="left" if col == "strategy" else "right")
-    if result["targets"]:
-        table.add_column(escape("P[" + " & ".join(result["targets"]) + "] (95% CI)"), justify="right")
+    table = Table(title=escape(f"Strategies compared for {client}  [{run}]; value [95% interval]"))
+    table.add_column("strategy")
+    ranking = result["ranking"]
+    shown = [c for c in CRITERIA_COLUMNS if c in ranking]
+    for c in shown:
+        table.add_column(escape(CRITERIA_COLUMNS[c]), justify="right")
     for row in result["strategies"]:
-        cells = [
-            escape(row["strategy"]),
-            f"{text.number(row['expected_utility'], 3)} ± {text.number(row['expected_utility_se'], 2)}",
-            text.number(row["mean_regret"], 3),
-            text.number(row["max_regret"], 3),
-            text.probability(row["p_best"]),
-        ]
-        if result["targets"]:
-            lo, hi = row["p_satisficing_ci95"]
-            cells.append(text.probability(row["p_satisficing"], lo, hi))
+        cells = [escape(row["strategy"])]
+        for c in shown:
+            v = ranking[c]["values"][row["strategy"]]
+            lo, hi = v["ci95"]
+            cells.append(escape(f"{v['value']:.3f} [{lo:.3f}, {hi:.3f}]"))
         table.add_row(*cells)
     console.print(table)
+
+
+def _leading_sets(console: Console, result: Mapping[str, Any]) -> None:
+    for c, r in result["ranking"].items():
+        rest = [
+            f"{s} {d['value']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]"
+            for s, d in r["difference_to_best"].items()
+            if s not in r["leading_set"]
+        ]
+        line = f"leading set by {CRITERIA_COLUMNS.get(c, c)}: {', '.join(r['leading_set'])}"
+        console.print(escape(line + (f"; then {'; '.join(rest)}" if rest else "")))
+
+
+def _bottom_line(console: Console, result: Mapping[str, Any]) -> None:
+    words = result.get("bottom_line")
+    if not words:
+        return
+    console.print(escape(words["headline"]), style="bold")
+    for line in (*words["strategies"], *words["targets"], *words["agreement"], words["horizon"]):
+        console.print(escape(f"- {line}"))
+    console.print()
 
 
 def _lab_outcomes(console: Console, issues: Sequence[str], result: Mapping[str, Any]) -> None:
@@ -138,10 +165,10 @@ def _discovery_line(strategy: str, disc: Mapping[str, Any]) -> str:
 def print_lab(console: Console, scenario: Scenario, result: Mapping[str, Any]) -> None:
     """The strategy comparison (from the lab's JSON document): per strategy the client's expected utility, regret
     and target probability; the outcome per issue; the rankings; the PRIM boxes when discovery ran."""
+    _bottom_line(console, result)
     _lab_strategies(console, scenario.actor(result["client"]).name, result)
     _lab_outcomes(console, [i.id for i in scenario.issues], result)
-    for name, order in result["rankings"].items():
-        console.print(escape(f"ranking by {name.replace('_', ' ')}: " + " > ".join(order)))
+    _leading_sets(console, result)
     for line in text.in_effect_lines(result["strategies"]):
         console.print(escape(f"if its interventions take effect: {line}"))
     for strategy, disc in result.get("discovery", {}).items():

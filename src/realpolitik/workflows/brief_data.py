@@ -20,6 +20,7 @@ from ..lab.sampling import FloatArray, uncertain_inputs
 from ..models import available_models
 from ..scenario import LoadedScenario
 from ..scenario.model import Scenario
+from .bottom_line import BottomLine, bottom_line
 from .defaults import BRIEF_DRAWS, lab_model
 from .edits import StanceEdit, apply_edits
 from .errors import RequestError
@@ -49,7 +50,8 @@ class LabData:
     def from_result(cls, result: LabResult) -> LabData:
         e = result.experiment
         doc = result.to_json_dict()
-        summary = {k: doc[k] for k in ("draws", "targets", "strategies", "outcomes", "rankings")}
+        keys = ("draws", "targets", "strategies", "outcomes", "rankings", "ranking", "bottom_line")
+        summary = {k: doc[k] for k in keys if k in doc}
         return cls(
             e.model, e.client, e.draws, e.seed, [str(t) for t in e.targets], summary, result.outcomes(), result.out
         )
@@ -66,6 +68,7 @@ class BriefData:
     lab: LabData | None
     lab_note: str
     events: dict[str, Any] | None
+    bottom_line: BottomLine | None = None
 
 
 @dataclass(frozen=True)
@@ -144,7 +147,14 @@ def brief_data(request: BriefRequest, lab_out: Path, progress: Progress = silent
         from ..brief.evidence import gather
 
         events = gather(Path(request.events_workspace), s)
-    return BriefData(s, loaded.source, loaded.sha256, request.seed, request.draws, list(fc.runs), lab, note, events)
+    words = (
+        None
+        if lab is None
+        else bottom_line(s, {**lab.summary, "model": lab.model, "client": lab.client}, lab.outcomes, fc.runs)
+    )
+    return BriefData(
+        s, loaded.source, loaded.sha256, request.seed, request.draws, list(fc.runs), lab, note, events, words
+    )
 
 
 def _screen(lab: LabData, request: BriefRequest, progress: Progress) -> None:

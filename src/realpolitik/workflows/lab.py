@@ -24,6 +24,7 @@ from ..models import available_models
 from ..provenance import write_json
 from ..scenario import LoadedScenario
 from ..scenario.model import Scenario
+from .bottom_line import bottom_line
 from .defaults import LAB_DRAWS, lab_model
 from .edits import StanceEdit, apply_edits
 from .errors import RequestError
@@ -171,6 +172,8 @@ def run_lab(request: LabRequest, progress: Progress = silent) -> LabResult:
     summary["ranking"] = rankings(out, experiment)
     discovery = _discovery(out, experiment, request.box_inputs, progress) if request.discover else None
     result = LabResult(request, experiment, out, manifest, summary, discovery)
+    words = bottom_line(experiment.scenario, result.to_json_dict(), result.outcomes())
+    result = replace(result, summary={**summary, "bottom_line": words.to_json_dict()})
     write_json(out / "summary.json", result.to_json_dict())
     return result
 
