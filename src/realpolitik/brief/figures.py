@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from ..scenario.model import Scenario
 from ..workflows.brief_data import LabData, ModelForecast
+from ..workflows.text import input_label
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 QUAD_COLOURS = {1: "#56B4E9", 2: "#009E73", 3: "#E69F00", 4: "#D55E00", 0: "#999999"}
@@ -153,43 +154,53 @@ def actor_map(scenario: Scenario) -> Figure:
 
 
 def channel_network(scenario: Scenario) -> Figure:
-    """Actors on a circle (area ∝ capability); lines are the listed channels, width ∝ strength."""
-    fig = Figure(figsize=(7.0, 5.2), layout="constrained")
+    """Who can bargain with whom, as a labelled matrix: each cell is the channel's strength (listed links as
+    written, every other pair at the scenario's default), so every pair can be read off, not guessed from lines."""
+    from ..models.arrays import channel_matrix
+
+    links = [[link.strength.value for link in scenario.channels.links]]
+    strength = channel_matrix(scenario, links)[0]
+    names = [a.id for a in scenario.actors]
+    n = len(names)
+    fig = Figure(figsize=(min(2.0 + 0.55 * n, 10.0), min(1.6 + 0.5 * n, 9.0)), layout="constrained")
     ax = fig.subplots()
-    n = len(scenario.actors)
-    angle = np.linspace(0.5 * np.pi, 2.5 * np.pi, n, endpoint=False)
-    xy = {a.id: (math.cos(t), math.sin(t)) for a, t in zip(scenario.actors, angle, strict=True)}
-    for link in scenario.channels.links:
-        (x0, y0), (x1, y1) = xy[link.between[0]], xy[link.between[1]]
-        w = link.strength.value
-        ax.plot(
-            [x0, x1],
-            [y0, y1],
-            color="#0072B2" if w > 0 else "#D55E00",
-            lw=0.5 + 4 * w,
-            alpha=0.35 + 0.5 * w,
-            ls="-" if w > 0 else ":",
-        )
-    cap = np.array([a.capability.value for a in scenario.actors])
-    size = 80 + 900 * cap / (cap.max() if cap.max() > 0 else 1)
-    ax.scatter(
-        [xy[a.id][0] for a in scenario.actors],
-        [xy[a.id][1] for a in scenario.actors],
-        s=size,
-        color="#E69F00",
-        edgecolors="black",
-        zorder=3,
-    )
-    for a in scenario.actors:
-        x, y = xy[a.id]
-        ax.annotate(a.id, (x, y), xytext=(1.18 * x, 1.12 * y), ha="center", va="center", fontsize=8)
-    ax.set_xlim(-1.5, 1.5)
-    ax.set_ylim(-1.35, 1.35)
-    ax.set_aspect("equal")
-    ax.axis("off")
+    image = ax.imshow(strength, vmin=0, vmax=1, cmap="Blues")
+    listed = {tuple(link.between) for link in scenario.channels.links}
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                continue
+            mark = "" if (names[i], names[j]) in listed or (names[j], names[i]) in listed else "·"
+            ax.text(
+                j,
+                i,
+                f"{strength[i, j]:.1f}{mark}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if strength[i, j] > 0.6 else "black",
+            )
+    ax.set_xticks(range(n), names, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(n), names, fontsize=8)
+    ax.set_xlabel("to")
+    ax.set_ylabel("from")
+    fig.colorbar(image, ax=ax, shrink=0.7, label="channel strength (0 none, 1 full)")
     default = scenario.channels.default.value
-    ax.set_title(f"Channels listed in the scenario (line width ∝ strength; unlisted pairs: {default:g})", loc="left")
+    ax.set_title(f"Bargaining channels (· = not listed: the default {default:g})", loc="left")
     return fig
+
+
+def anchor_ticks(ax: Any, issue: Any, axis: str = "x") -> None:
+    """Tick the issue's labelled points with their words, so a position reads as what it means."""
+    anchors = issue.scale.anchors
+    if not anchors:
+        return
+    labels = [f"{a.value:g}\n" + textwrap.shorten(a.label, 40, placeholder="…") for a in anchors]
+    if axis == "x":
+        ax.set_xticks([a.value for a in anchors], [textwrap.fill(lab, 16) for lab in labels], fontsize=6.5)
+    else:
+        wrapped = [textwrap.fill(lab.replace("\n", " ", 1), 22) for lab in labels]
+        ax.set_yticks([a.value for a in anchors], wrapped, fontsize=6)
 
 
 def model_comparison(scenario: Scenario, forecasts: Sequence[ModelForecast]) -> Figure:
@@ -209,29 +220,64 @@ def model_comparison(scenario: Scenario, forecasts: Sequence[ModelForecast]) -> 
         ax.set_ylim(-0.6, len(ok) - 0.4)
         ax.invert_yaxis()
         ax.set_xlim(issue.scale.low, issue.scale.high)
+        anchor_ticks(ax, issue)
         ax.set_title(title(issue.name), loc="left")
         ax.grid(axis="x", alpha=0.3)
     return fig
 
 
 def position_paths(scenario: Scenario, forecast: ModelForecast) -> Figure:
-    """Per issue: each actor's position round by round (thin) and the outcome by the decision rule (thick)."""
+    """Per issue: each actor's position round by round, labelled at its end (no legend to decode), and the
+    outcome by the issue's decision structure (thick)."""
+    from ..models.decision import rule_outcomes
+    from ..models.voice import voice
+
     traj = forecast.trajectory
-    fig, axes = _figure(len(scenario.issues), height=2.8)
-    medians, means = traj.medians()[0], traj.means()[0]
+    arrays = traj.arrays
+    fig, axes = _figure(len(scenario.issues), height=3.4)
+    weights = voice(arrays)
+    outcome = np.stack(
+        [
+            rule_outcomes(arrays.issue_rules, traj.positions[:, r], weights, arrays.status_quo)[0]
+            for r in range(traj.rounds + 1)
+        ]
+    )  # (R+1, I)
     rounds = np.arange(traj.rounds + 1)
     for i, (ax, issue) in enumerate(zip(axes, scenario.issues, strict=True)):
-        for k, _ in enumerate(traj.arrays.actor_ids):
-            if traj.arrays.present[k, i]:
+        ends = []
+        for k, actor in enumerate(arrays.actor_ids):
+            if arrays.present[k, i]:
                 ax.plot(rounds, traj.positions[0, :, k, i], color=PALETTE[k % len(PALETTE)], lw=0.9, alpha=0.7)
-        outcome = means[:, i] if issue.decision_rule == "mean" else medians[:, i]
-        ax.plot(rounds, outcome, color="black", lw=2.5, label=f"weighted {issue.decision_rule}")
+                ends.append((actor, float(traj.positions[0, -1, k, i]), k))
+        _label_ends(ax, ends, rounds[-1], issue.scale.high - issue.scale.low)
+        rule = arrays.issue_rules[i].rule
+        ax.plot(rounds, outcome[:, i], color="black", lw=2.5, label=f"outcome ({rule.replace('_', ' ')})")
         ax.set_ylim(issue.scale.low, issue.scale.high)
-        ax.set_xlabel("round")
+        ax.set_xlim(0, max(rounds[-1], 1) * 1.25)
+        anchor_ticks(ax, issue, axis="y")
+        ax.set_xlabel("round of bargaining (model steps, not calendar time)")
         ax.set_title(title(issue.name), loc="left")
-        ax.legend(loc="best", fontsize=7, frameon=False)
+        ax.legend(loc="upper left", fontsize=7, frameon=False)
         ax.grid(alpha=0.3)
     return fig
+
+
+def _label_ends(ax: Any, ends: list[tuple[str, float, int]], x: float, span: float) -> None:
+    """Actor ids at the right end of their lines, nudged apart so that none overlaps another."""
+    placed: list[float] = []
+    gap = 0.045 * span
+    for actor, y, k in sorted(ends, key=lambda e: e[1]):
+        at = max(y, placed[-1] + gap) if placed else y
+        placed.append(at)
+        ax.annotate(
+            actor,
+            (x, y),
+            xytext=(x + 0.03 * max(x, 1), at),
+            fontsize=6.5,
+            va="center",
+            color=PALETTE[k % len(PALETTE)],
+            arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "grey"},
+        )
 
 
 def strategy_outcomes(scenario: Scenario, lab: LabData) -> Figure:
@@ -257,36 +303,36 @@ def strategy_outcomes(scenario: Scenario, lab: LabData) -> Figure:
                 ax.legend(loc="upper left", fontsize=7, frameon=True, framealpha=0.9)
         ax.invert_yaxis()
         ax.set_xlim(issue.scale.low, issue.scale.high)
+        anchor_ticks(ax, issue)
         ax.set_title(title(issue.name), loc="left")
         ax.grid(axis="x", alpha=0.3)
     return fig
 
 
 def strategy_scores(lab: LabData) -> Figure:
-    """P[reaching the targets] with Wilson 95% intervals, and the client's expected utility ± 2 s.e."""
-    rows = lab.summary["strategies"]
-    names = [r["strategy"] for r in rows]
-    panels = 2 if lab.targets else 1
-    fig, axes = _figure(panels, height=0.45 * len(rows) + 1.6)
-    y = np.arange(len(rows))
-    ax = axes[0]
-    eu = np.array([r["expected_utility"] for r in rows])
-    se = np.array([r["expected_utility_se"] for r in rows])
-    ax.errorbar(eu, y, xerr=2 * se, fmt="o", color="#0072B2", capsize=3)
-    ax.set_yticks(y, names)
-    ax.invert_yaxis()
-    ax.set_title(f"{lab.client}: expected utility (±2 s.e.)", loc="left")
-    ax.grid(axis="x", alpha=0.3)
-    if lab.targets:
-        ax = axes[1]
-        p = np.array([r["p_satisficing"] for r in rows])
-        ci = np.array([r["p_satisficing_ci95"] for r in rows])
-        ax.barh(y, p, color="#009E73", alpha=0.6)
-        ax.errorbar(p, y, xerr=[p - ci[:, 0], ci[:, 1] - p], fmt="none", ecolor="black", capsize=3)
+    """Expected utility and P[reaching the targets], each with its 95 % bootstrap interval over draws; leading
+    strategies (those the draws cannot tell apart from the best) filled, the others hollow."""
+    ranking = lab.summary.get("ranking", {})
+    criteria = [c for c in ("expected_utility", "p_satisficing") if c in ranking]
+    names = [r["strategy"] for r in lab.summary["strategies"]]
+    fig, axes = _figure(len(criteria), height=0.45 * len(names) + 1.6)
+    y = np.arange(len(names))
+    titles = {
+        "expected_utility": f"{lab.client}: expected utility",
+        "p_satisficing": "P[" + " & ".join(lab.targets) + "]",
+    }
+    for ax, criterion in zip(axes, criteria, strict=True):
+        r = ranking[criterion]
+        v = np.array([r["values"][s]["value"] for s in names])
+        ci = np.array([r["values"][s]["ci95"] for s in names])
+        ax.errorbar(v, y, xerr=[v - ci[:, 0], ci[:, 1] - v], fmt="none", ecolor="black", capsize=3)
+        lead = np.array([s in r["leading_set"] for s in names])
+        ax.scatter(v[lead], y[lead], color="#0072B2", zorder=3, label="leading set")
+        ax.scatter(v[~lead], y[~lead], facecolors="white", edgecolors="#0072B2", zorder=3, label="others")
         ax.set_yticks(y, names)
         ax.invert_yaxis()
-        ax.set_xlim(0, 1)
-        ax.set_title("P[" + " & ".join(lab.targets) + "] (95% CI)", loc="left")
+        ax.set_title(titles[criterion] + " (95% interval)", loc="left")
+        ax.legend(fontsize=7, frameon=False, loc="lower right")
         ax.grid(axis="x", alpha=0.3)
     return fig
 
@@ -295,7 +341,7 @@ def sensitivity_bars(lab: LabData) -> Figure:
     """Per outcome: the ten inputs with the largest Morris μ* and their 95% half-widths."""
     fig, axes = _figure(len(lab.sensitivity), cols=1, height=3.0, width=9.0)
     for ax, (outcome, ranked) in zip(axes, lab.sensitivity.items(), strict=True):
-        names = [r[0] for r in ranked]
+        names = [textwrap.shorten(input_label(lab.scenario, r[0]), 60) if lab.scenario else r[0] for r in ranked]
         y = np.arange(len(ranked))
         ax.barh(y, [r[1] for r in ranked], xerr=[r[2] for r in ranked], color="#CC79A7", alpha=0.7, capsize=2)
         ax.set_yticks(y, names, fontsize=7)

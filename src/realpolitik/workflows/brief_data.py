@@ -22,6 +22,7 @@ from ..scenario import LoadedScenario
 from ..scenario.model import Scenario
 from .bottom_line import BottomLine, bottom_line
 from .defaults import BRIEF_DRAWS, lab_model
+from .diff import SinceData
 from .edits import StanceEdit, apply_edits
 from .errors import RequestError
 from .forecast import ForecastRequest, ModelRun, forecast
@@ -45,6 +46,8 @@ class LabData:
     out: Path
     sensitivity: dict[str, list[tuple[str, float, float]]] = field(default_factory=dict)  # outcome -> ranked
     sensitivity_note: str = ""
+    scenario: Scenario | None = None
+    """The scenario the lab ran on (for labels in figures)."""
 
     @classmethod
     def from_result(cls, result: LabResult) -> LabData:
@@ -52,9 +55,9 @@ class LabData:
         doc = result.to_json_dict()
         keys = ("draws", "targets", "strategies", "outcomes", "rankings", "ranking", "bottom_line")
         summary = {k: doc[k] for k in keys if k in doc}
-        return cls(
-            e.model, e.client, e.draws, e.seed, [str(t) for t in e.targets], summary, result.outcomes(), result.out
-        )
+        targets = [str(t) for t in e.targets]
+        outcomes = result.outcomes()
+        return cls(e.model, e.client, e.draws, e.seed, targets, summary, outcomes, result.out, scenario=e.scenario)
 
 
 @dataclass
@@ -69,6 +72,12 @@ class BriefData:
     lab_note: str
     events: dict[str, Any] | None
     bottom_line: BottomLine | None = None
+    indicators: dict[str, Any] | None = None
+    """Issue indicators: observed levels with bands, signposts and findings (:mod:`.indicators`)."""
+    since: SinceData | None = None
+    """With ``--since OLD``: the diff and how the forecasts and the strategy comparison moved."""
+    ledger_entry: dict[str, Any] | None = None
+    """With ``--record``: the entry appended to the forecast ledger."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,10 @@ class BriefRequest:
     sensitivity_n: int = 10
     events_workspace: Path | None = None
     edits: tuple[StanceEdit, ...] = ()
+    since: LoadedScenario | None = None
+    """An older version: the brief adds what changed since it and how the forecasts moved."""
+    record: Path | None = None
+    """A forecast ledger to append the brief's forecasts and strategy table to."""
 
 
 def goal_targets(scenario: Scenario, targets: Sequence[str] | None) -> tuple[Target, ...]:
@@ -111,6 +124,10 @@ def check(request: BriefRequest) -> tuple[Target, ...]:
         raise RequestError(
             f"unknown model(s): {', '.join(unknown)} (available: {', '.join(registry)})", parameter="models"
         )
+    if request.record is not None:
+        from .ledger import read_ledger
+
+        read_ledger(request.record)  # a tampered ledger is refused before anything runs
     return goal_targets(apply_edits(request.scenario.scenario, request.edits), request.targets)
 
 
@@ -152,9 +169,56 @@ def brief_data(request: BriefRequest, lab_out: Path, progress: Progress = silent
         if lab is None
         else bottom_line(s, {**lab.summary, "model": lab.model, "client": lab.client}, lab.outcomes, fc.runs)
     )
-    return BriefData(
+    data = BriefData(
         s, loaded.source, loaded.sha256, request.seed, request.draws, list(fc.runs), lab, note, events, words
     )
+    return living(data, request, lab_out)
+
+
+def living(data: BriefData, request: BriefRequest, lab_out: Path) -> BriefData:
+    """The living scenario's parts: indicator readings and findings, the changes since an older version (its
+    forecasts and lab on the same draws and seed; its lab goes beside ``lab_out``), and the ledger entry."""
+    from .check import indicator_findings
+    from .indicators import read_indicators
+
+    s, loaded = data.scenario, request.scenario
+    if s.indicators and s.as_of is not None:
+        readings = read_indicators(s, s.as_of, source=loaded.source, workspace=request.events_workspace)
+        found = indicator_findings(s, readings, data.forecasts)
+        data.indicators = {
+            "as_of": s.as_of.isoformat(),
+            "readings": [r.to_json_dict() for r in readings],
+            "findings": [f.to_dict() for f in found],
+        }
+    if request.since is not None:
+        from .diff import since
+
+        lab = None if data.lab is None else data.lab.summary
+        data.since = since(
+            request.since,
+            loaded,
+            data.forecasts,
+            lab,
+            models=request.models,
+            draws=request.draws,
+            seed=request.seed,
+            lab_model=data.lab.model if data.lab else None,
+            targets=tuple(data.lab.targets) if data.lab else (),
+            lab_out=lab_out.with_name("lab-since"),
+        )
+        if request.edits:
+            data.since.notes.append("The stance edits of this brief apply to the new version only.")
+    if request.record is not None:
+        from .ledger import append, entry_body
+
+        lab_doc = (
+            None
+            if data.lab is None
+            else {**data.lab.summary, "model": data.lab.model, "client": data.lab.client, "seed": data.lab.seed}
+        )
+        body = entry_body(loaded, data.forecasts, lab_doc, draws=request.draws, seed=request.seed, origin="brief")
+        data.ledger_entry = append(request.record, body)
+    return data
 
 
 def _screen(lab: LabData, request: BriefRequest, progress: Progress) -> None:

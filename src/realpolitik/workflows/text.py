@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..scenario.model import Estimate, Issue
+from ..scenario.model import Estimate, Issue, Scenario
 
 CAVEAT = (
     "Model output: estimates computed from the scenario's inputs (themselves estimates with ranges); "
@@ -85,3 +85,26 @@ def in_effect_lines(rows: list[dict[str, Any]]) -> list[str]:
                 line += f" and P[targets] {block['p_satisficing']:.2f}"
         out.append(line + ".")
     return out
+
+
+def input_label(scenario: Scenario, name: str) -> str:
+    """An uncertain input's name in words: ``stance.taliban_kabul.ttp_action.salience`` →
+    ``Taliban (Kabul) · Taliban action against the TTP · salience``."""
+    actors = {a.id: a.name for a in scenario.actors}
+    issues = {i.id: i.name for i in scenario.issues}
+    kind, *parts = name.split(".")
+    if kind == "stance" and len(parts) == 3:
+        return f"{actors.get(parts[0], parts[0])} · {issues.get(parts[1], parts[1])} · {parts[2]}"
+    if kind == "actor" and len(parts) == 2:
+        return f"{actors.get(parts[0], parts[0])} · {parts[1]}"
+    if kind == "issue" and len(parts) == 2:
+        return f"{issues.get(parts[0], parts[0])} · status quo"
+    if kind == "channel" and len(parts) == 2:
+        return f"channel {actors.get(parts[0], parts[0])} – {actors.get(parts[1], parts[1])}"
+    if kind == "channels":
+        return "channel strength of every unlisted pair"
+    if kind == "intervention" and len(parts) == 2:
+        names = {iv.id: iv.name or iv.id for iv in scenario.interventions}
+        what = "chance it takes effect" if parts[1] == "success" else f"change {int(parts[1]) + 1}"
+        return f"{names.get(parts[0], parts[0])} · {what}"
+    return name
