@@ -15,7 +15,7 @@ from realpolitik.brief import BriefError, build_brief
 @pytest.fixture(scope="module")
 def afg(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("briefs") / "afg"
-    build_brief("afghanistan-2025", out_dir=out, draws=40, rng=7, sensitivity_n=2)
+    build_brief("afghanistan-2025", out_dir=out, draws=40, rng=7, sensitivity_n=4)
     return out
 
 
@@ -63,7 +63,7 @@ def test_manifest_reproduces_inputs_and_outputs(afg: Path) -> None:
 
 def test_same_seed_same_numbers(afg: Path, tmp_path: Path) -> None:
     again = tmp_path / "again"
-    build_brief("afghanistan-2025", out_dir=again, draws=40, rng=7, sensitivity_n=2)
+    build_brief("afghanistan-2025", out_dir=again, draws=40, rng=7, sensitivity_n=4)
     a, b = (json.loads((p / "data.json").read_text()) for p in (afg, again))
     assert a["lab"]["strategies"] == b["lab"]["strategies"] and a["forecasts"] == b["forecasts"]
 

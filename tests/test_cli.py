@@ -76,10 +76,11 @@ def test_schema_is_json_schema() -> None:
 def test_forecast_json_shape(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(GOOD)
-    code, output = run("forecast", str(path), "--format", "json")
+    code, output = run("forecast", str(path), "--model", "compromise", "--format", "json")
     assert code == 0
     data = json.loads(output)
     assert data["model"] == "compromise"
+    assert data["track_record"].startswith("error on EU legislation (DEU III), out of fold: ")
     (issue,) = data["issues"]
     # compromise: capability × salience weighted mean: (1*0.5*10 + 2*0.8*90) / (0.5 + 1.6) = 149/2.1
     assert issue["forecast"] == pytest.approx(149 / 2.1, abs=1e-12)
@@ -97,7 +98,8 @@ def test_forecast_writes_manifest(tmp_path: Path) -> None:
     code, _ = run("forecast", str(path), "--out", str(tmp_path / "run"))
     assert code == 0
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
-    assert manifest["command"] == "forecast" and manifest["parameters"]["model"] == "compromise"
+    # no --model: the default (the registered model with the lowest DEU III error that runs), recorded
+    assert manifest["command"] == "forecast" and manifest["parameters"]["model"] == "ensemble"
     assert next(iter(manifest["inputs"].values())) == __import__("hashlib").sha256(path.read_bytes()).hexdigest()
     assert "realpolitik" in manifest["versions"]
 

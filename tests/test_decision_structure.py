@@ -160,7 +160,8 @@ def test_influence_equal_to_capability_changes_nothing(name: str, tmp_path: Path
 
 
 def test_influence_replaces_capability_on_its_issue() -> None:
-    scenario = load("afghanistan-2025").scenario
+    # version 1: a median issue without influence, where Pakistan's weight alone decides what the median is
+    scenario = load("afghanistan-2025-v1").scenario
     stances = [
         st.model_copy(update={"influence": st.position.model_copy(update={"value": 500.0, "low": None, "high": None})})
         if (st.actor, st.issue) == ("pakistan", "cross_border_strikes")
@@ -199,7 +200,7 @@ def test_round_zero_reports_issues_the_inputs_already_move(tmp_path: Path) -> No
 
 
 def test_round_zero_on_the_built_in_scenario() -> None:
-    found = {r.issue: r for r in round_zero(load("afghanistan-2025").scenario)}
+    found = {r.issue: r for r in round_zero(load("afghanistan-2025-v1").scenario)}  # version 1, as first published
     assert found["cross_border_strikes"].outcome == 0.0 and found["cross_border_strikes"].status_quo == 45.0
     assert found["ttp_action"].outcome == 60.0
 
@@ -324,7 +325,7 @@ def test_sources_dated_after_as_of_are_flagged_as_look_ahead() -> None:
     from realpolitik.workflows.diagnostics import earliest_date, look_ahead
 
     assert str(earliest_date("2025-02")) == "2025-02-01" and earliest_date("n.d.") is None
-    flagged = look_ahead(load("afghanistan-2025").scenario)
+    flagged = look_ahead(load("afghanistan-2025-v1").scenario)  # version 1 cites two sources dated after as_of
     assert any("'groundzero_2025_rift' is dated 2025-02" in line for line in flagged)
     assert all("look-ahead" in line for line in flagged)
     assert look_ahead(load("ec-emissions-1994").scenario) == []  # no as_of: nothing to compare

@@ -272,3 +272,66 @@ def test_cli_ingest_and_errors(tmp_path: Path) -> None:
     junk = write(tmp_path / "junk.csv", ["a,b,c", "1,2,3"])
     bad2 = runner.invoke(app, ["ingest", str(junk), "--workspace", str(tmp_path / "w.duckdb")])
     assert bad2.exit_code == 2 and "junk.csv: header row not recognised" in bad2.output
+
+
+def test_one_pass_keeps_ordinals_lines_and_only_loaded_rows(con, tmp_path: Path) -> None:
+    """Ingest parses straight into the native table and deletes what it must not keep: the rows left, their
+    ``source_row`` (ordinal among parsed rows), the reject lines and the canonical rows must be exactly those of a
+    row-by-row reading of the file, whatever mix of parse errors, bad values and repeated keys it holds."""
+    import hashlib
+
+    first = write(tmp_path / "a.export.CSV", [gdelt2_row(i) for i in (1, 2, 3)])
+    ingest.ingest_file(con, first)
+    lines: list[tuple[bytes, str]] = []  # each line of the file and what it is
+    for eid in range(2, 40):
+        if eid % 11 == 0:
+            lines.append((gdelt2_row(eid).rsplit("\t", 3)[0].encode(), "parse"))  # too few fields
+        elif eid % 7 == 0:
+            lines.append((gdelt2_row(eid, date="20211340").encode(), "value"))  # bad date
+        elif eid % 5 == 0:
+            lines.append((gdelt2_row(eid).encode(), "new"))
+            lines.append((gdelt2_row(eid, code="190").encode(), "dup"))  # the same key again
+        else:  # 2 and 3 are stored already, from a.export.CSV
+            lines.append((gdelt2_row(eid).encode(), "dup" if eid <= 3 else "new"))
+    rows = [row for row, _ in lines]
+    kinds = {line: kind for line, (_, kind) in enumerate(lines, start=1)}
+    f = tmp_path / "b.export.CSV"
+    f.write_bytes(b"\n".join(rows) + b"\n")
+    rep = ingest.ingest_file(con, f)
+
+    counts = {k: sum(v == k for v in kinds.values()) for k in ("parse", "value", "dup", "new")}
+    assert (rep.rows_read, rep.loaded, rep.duplicates, rep.rejected) == (
+        len(rows),
+        counts["new"],
+        counts["dup"],
+        counts["parse"] + counts["value"],
+    )
+    assert [line for (line,) in con.execute("SELECT line FROM rejects ORDER BY line").fetchall()] == [
+        line for line, kind in kinds.items() if kind in ("parse", "value")
+    ]
+    parsed = [line for line, kind in kinds.items() if kind != "parse"]  # source_row counts parsed rows only
+    expected = [(parsed.index(line) + 1, line) for line, kind in kinds.items() if kind == "new"]
+    native = con.execute(
+        'SELECT source_row, "EventCode" FROM native_gdelt_events WHERE file_id = ? ORDER BY source_row', [rep.file_id]
+    ).fetchall()
+    assert [s for s, _ in native] == [s for s, _ in expected]
+    assert {code for _, code in native} == {"043"}  # the first occurrence of a repeated key is the one kept
+    canonical = con.execute(
+        "SELECT source_row FROM event_store WHERE file_id = ? ORDER BY source_row", [rep.file_id]
+    ).fetchall()
+    assert [s for (s,) in canonical] == [s for s, _ in expected]
+    assert con.execute("SELECT count(*) FROM native_gdelt_events WHERE source_row < 1").fetchone() == (0,)
+    md5 = con.execute("SELECT md5 FROM files WHERE file_id = ?", [rep.file_id]).fetchone()
+    assert md5 == (hashlib.md5(f.read_bytes()).hexdigest(),)
+
+
+def test_a_file_that_fails_leaves_no_hashing_thread(con, tmp_path: Path) -> None:
+    """The MD5 runs on a thread while DuckDB parses; a file that cannot be read stops it."""
+    import threading
+
+    empty = tmp_path / "empty.export.CSV"
+    empty.write_bytes(b"")
+    with pytest.raises(EventsError, match="empty file"):
+        ingest.ingest_file(con, empty)
+    assert not [t for t in threading.enumerate() if t.name == "realpolitik-md5"]
+    assert con.execute("SELECT count(*) FROM files").fetchone() == (0,)

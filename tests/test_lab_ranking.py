@@ -1,13 +1,15 @@
 """Rankings with their Monte Carlo uncertainty: leading sets by paired differences, stable across seeds.
 
 The stability test runs on a frozen copy of the built-in scenario (tests/data/afghanistan-2025-frozen.yaml), so
-revising the built-in scenario cannot make it pass or fail: over 20 seeds at the default draw count, the leading
-set under every criterion must be the same in at least 95 % of seeds, and the 95 % intervals must cover the
-value a 20-times-larger run gives in most seeds (so wide intervals alone cannot pass).
+revising the built-in scenario cannot make it pass or fail, and with the fast ``bdm`` model, so that changing the
+default model cannot either: over 20 seeds at the default draw count, the leading set under every criterion must
+be the same in at least 95 % of seeds, and the 95 % intervals must cover the value a 20-times-larger run gives
+in most seeds (so wide intervals alone cannot pass).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from pathlib import Path
 
@@ -51,10 +53,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], dict]:  
     loaded = load(FROZEN)
     out = []
     for seed in SEEDS:
-        request = LabRequest(loaded, client="pakistan", draws=1000, seed=seed, out=tmp_path_factory.mktemp(f"s{seed}"))
+        request = LabRequest(
+            loaded, client="pakistan", draws=1000, seed=seed, model="bdm", out=tmp_path_factory.mktemp(f"s{seed}")
+        )
         out.append(run_lab(request).summary["ranking"])
     large = run_lab(
-        LabRequest(loaded, client="pakistan", draws=20000, seed=999, out=tmp_path_factory.mktemp("large"))
+        LabRequest(loaded, client="pakistan", draws=20000, seed=999, model="bdm", out=tmp_path_factory.mktemp("large"))
     ).summary["ranking"]
     return out, large
 
@@ -77,3 +81,21 @@ def test_intervals_cover_the_large_draw_value(runs: tuple[list[dict], dict]) -> 
                 hits += lo - 1e-12 <= large[criterion]["values"][strategy]["value"] <= hi + 1e-12
                 total += 1
         assert hits / total >= 0.85, f"{criterion}: {hits}/{total} intervals cover the 20,000-draw value"
+
+
+def test_draws_auto_doubles_until_the_leading_set_is_stable(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from realpolitik.cli import app
+
+    args = ["lab", str(FROZEN), "--model", "bdm", "--draws", "auto", "--format", "json", "--quiet"]
+    r = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "auto")])
+    assert r.exit_code == 0, r.output
+    auto = json.loads(r.stdout)["draws_auto"]
+    steps = [s["draws"] for s in auto["steps"]]
+    assert steps[0] == 500 and all(b == 2 * a for a, b in itertools.pairwise(steps))
+    assert auto["stable"] == (auto["steps"][-1]["leading_set"] == auto["steps"][-2]["leading_set"])
+    bad = CliRunner().invoke(app, ["lab", str(FROZEN), "--draws", "lots"])
+    assert bad.exit_code == 2 and "--draws: 'lots' is not a whole number or 'auto'" in bad.output

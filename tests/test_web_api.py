@@ -21,7 +21,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Server:
 
 
 def renamed_yaml(new_id: str) -> bytes:
-    s = load("afghanistan-2025").scenario.model_copy(update={"id": new_id, "title": "Uploaded copy"})
+    # version 1 as first published (12 actors, pinned below)
+    s = load("afghanistan-2025-v1").scenario.model_copy(update={"id": new_id, "title": "Uploaded copy"})
     return dump(s, "yaml").encode()
 
 
@@ -58,7 +59,7 @@ def test_upload_validate_and_refuse(server: Server) -> None:
 
 def test_forecast_changes_with_a_stance_override(server: Server) -> None:
     with server.client() as c:
-        url = "/api/scenarios/afghanistan-2025/forecast"
+        url = "/api/scenarios/afghanistan-2025-v1/forecast"  # version 1: ttp_action is a median issue
         base = c.post(url, json={"models": ["compromise"]}).json()
         assert "not a recommendation" in base["caveat"]
         edited = c.post(
@@ -87,7 +88,8 @@ def test_figures_are_svg(server: Server) -> None:
 
 def test_lab_job_runs_and_serves_results(server: Server) -> None:
     with server.client() as c:
-        r = c.post("/api/jobs", json={"scenario": "afghanistan-2025", "draws": 40, "seed": 3})
+        # version 1 as first published: 5 strategies x 4 issues, pinned below
+        r = c.post("/api/jobs", json={"scenario": "afghanistan-2025-v1", "draws": 40, "seed": 3})
         assert r.status_code == 202, r.text
         job = wait_job(c, r.json()["id"])
         assert job["status"] == "done" and job["progress"] == {"done": 20, "total": 20}
@@ -119,7 +121,10 @@ def test_lab_job_applies_stance_edits_as_the_lab_workflow_does(server: Server, t
     with server.client() as c:
         results = {}
         for name, stances in (("plain", []), ("edited", [edit])):
-            r = c.post("/api/jobs", json={"scenario": "afghanistan-2025", "draws": 40, "seed": 3, "stances": stances})
+            # bdm: a bargaining model in which the TTP's salience moves others (under the default ensemble the
+            # owner's stated position decides ttp_action, so this edit changes nothing there)
+            body = {"scenario": "afghanistan-2025", "draws": 40, "seed": 3, "stances": stances, "model": "bdm"}
+            r = c.post("/api/jobs", json=body)
             assert r.status_code == 202, r.text
             job = wait_job(c, r.json()["id"])
             assert job["status"] == "done", job
@@ -135,7 +140,8 @@ def test_lab_job_applies_stance_edits_as_the_lab_workflow_does(server: Server, t
     scenario = apply_edits(original.scenario, [StanceEdit("ttp", "ttp_action", salience=0)])
     assert scenario is not original.scenario
     loaded = LoadedScenario(scenario, original.source, original.format, original.sha256)
-    direct = json.loads(json.dumps(run_lab(LabRequest(loaded, draws=40, seed=3, out=tmp_path / "lab")).to_json_dict()))
+    request = LabRequest(loaded, draws=40, seed=3, model="bdm", out=tmp_path / "lab")
+    direct = json.loads(json.dumps(run_lab(request).to_json_dict()))
     assert {k: edited[k] for k in keys} == {k: direct[k] for k in keys}
     assert (edited["draws"], edited["seed"], edited["model"]) == (40, 3, direct["model"])
 
@@ -162,13 +168,15 @@ def test_guards_host_origin_size(server: Server) -> None:
 
 
 def test_token_is_checked_on_every_request(tmp_path: Path) -> None:
-    with running_server(tmp_path, token="s3cret") as srv, srv.client() as c:
+    token = "Q2xlYXJseS1hLWxvbmctcmFuZG9tLXRva2Vu"
+    with running_server(tmp_path, token=token) as srv, srv.client() as c:
         assert c.get("/api/health").status_code == 401
         assert c.get("/openapi.json").status_code == 401
         assert c.get("/api/health", headers={"authorization": "Bearer wrong"}).status_code == 401
-        assert c.get("/api/health", headers={"authorization": "Bearer s3cret"}).status_code == 200
-        first = c.get("/", params={"token": "s3cret"})
-        assert first.status_code == 200 and "realpolitik_token" in first.headers["set-cookie"]
+        assert c.get("/api/health", headers={"authorization": f"Bearer {token}"}).status_code == 200
+        assert c.get("/", params={"token": token}).status_code == 303  # never taken from a URL: to the login page
+        first = c.post("/login", data={"token": token})
+        assert first.status_code == 303 and "realpolitik_token" in first.headers["set-cookie"]
         assert c.get("/api/scenarios").status_code == 200  # the cookie now carries the token
 
 

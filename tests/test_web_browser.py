@@ -49,7 +49,8 @@ def browser() -> Iterator[Any]:
 
 
 def test_dashboard_upload_edit_forecast_and_lab(browser: Any, tmp_path: Path) -> None:
-    scenario = load("afghanistan-2025").scenario.model_copy(update={"id": "browser-test", "title": "Browser test"})
+    # version 1 as first published: a median ttp_action the TTP's salience moves, and five strategies
+    scenario = load("afghanistan-2025-v1").scenario.model_copy(update={"id": "browser-test", "title": "Browser test"})
     upload = tmp_path / "browser-test.yaml"
     upload.write_text(dump(scenario, "yaml"))
     errors: list[str] = []

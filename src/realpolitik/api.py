@@ -58,7 +58,8 @@ def forecast(
     band_draws: int = 0,
     rng: RNGLike = 0,
 ) -> ForecastResult:
-    """Forecast every issue with one model (default: the compromise model), several, or all (``model=[]``).
+    """Forecast every issue with one model (default: the registered model with the lowest out-of-fold error on
+    DEU III that runs on the scenario), several, or all (``model=[]``).
 
     ``band_draws`` > 0 adds each model's 5–95 % band over that many keyed draws of the uncertain inputs."""
     from .workflows.defaults import FORECAST_MODEL

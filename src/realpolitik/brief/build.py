@@ -18,7 +18,14 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from ..provenance import atomic_write_bytes, atomic_write_text, build_manifest, sha256_bytes, write_json
+from ..provenance import (
+    atomic_write_bytes,
+    atomic_write_text,
+    build_manifest,
+    clean_leftovers,
+    sha256_bytes,
+    write_json,
+)
 from ..scenario import LoadedScenario, load
 from ..scenario.model import Scenario
 from ..workflows.brief_data import BriefData, BriefRequest, brief_data
@@ -134,6 +141,8 @@ def build(request: BriefRequest, out_dir: Path, progress: Progress = silent) -> 
     except RequestError as exc:
         raise BriefError(exc.message, parameter=exc.parameter) from None
     _check_out_dir(out_dir)
+    if out_dir.parent.is_dir():
+        clean_leftovers(out_dir.parent)  # the temporary folders of briefs whose build was killed
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:

@@ -8,6 +8,7 @@ become links.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +116,8 @@ def command_line(data: BriefData) -> str:
     cmd += f" --draws {data.draws} --rng {data.seed}"
     if data.events is not None:
         cmd += f" --events {data.events['workspace']}"
+    if data.since is not None:
+        cmd += f" --since {data.since.diff.old.source}"
     return cmd
 
 
@@ -154,6 +157,7 @@ def _context(data: BriefData, figs: dict[str, Rendered | None], paths: list[tupl
         "outside": outside,
         "round_zero": round_zero(s),
         "bottom": data.bottom_line,
+        "across": data.across_models,
         "glossary": GLOSSARY,
         "glossary_name": {k: v[0] for k, v in GLOSSARY.items()},
         "look_ahead": look_ahead(s),
@@ -171,7 +175,10 @@ def _context(data: BriefData, figs: dict[str, Rendered | None], paths: list[tupl
         "actor_name": {a.id: a.name for a in s.actors},
         "strategy_name": {x.id: x.name or x.id for x in s.strategies},
         "strategy_ivs": {x.id: ", ".join(x.interventions) or "(none: status quo)" for x in s.strategies},
-        "forecasts": data.forecasts,
+        "forecasts": sorted(data.forecasts, key=lambda f: f.name != data.default_name),
+        "default_model": data.default_name,
+        "default_reason": data.default_reason,
+        "scored": {row["model"]: row for row in data.scored},
         "fc": fc,
         "anchor": anchor,
         "fig": figs,
@@ -184,14 +191,43 @@ def _context(data: BriefData, figs: dict[str, Rendered | None], paths: list[tupl
         "sha256": data.sha256,
         "command": command_line(data),
     }
+    context.update(living_context(data))
     return context
+
+
+def living_context(data: BriefData) -> dict[str, Any]:
+    """What the sections on issue indicators and on the changes since an older version read."""
+    from ..workflows.diff import band_text, lab_text
+
+    return {"since": data.since, "indicators": data.indicators, "band_text": band_text, "lab_text": lab_text}
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_MD_LINK_END = re.compile(r"(\\*)\]([(\[])")
+_MD_BLOCK_START = re.compile(r"^((?:\s*(?:[-*+]|\d{1,9}[.)]|>))*\s*)\[")
+
+
+def md_text(value: object) -> str:
+    """Scenario text as Markdown that shows it as written: one line, its Markdown punctuation backslash-escaped,
+    ``<`` and ``>`` as entities (so no HTML, link, image, emphasis or table cell can come from it)."""
+    flat = " ".join(str(value).splitlines())
+    return _MD_SPECIAL.sub(r"\\\1", flat).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def md_line(line: str) -> str:
+    """A line of the summary that may hold scenario text amid our own Markdown: kept on one line, no HTML or
+    autolink (``<`` as an entity), no link or image (``](`` and ``][`` escaped) and no link definition (a ``[``
+    that opens the line or its list item escaped)."""
+    flat = " ".join(line.splitlines()) if line else line
+    flat = _MD_BLOCK_START.sub(r"\1\\[", flat.replace("<", "&lt;"))
+    return _MD_LINK_END.sub(lambda m: m[1] + ("" if len(m[1]) % 2 else "\\") + "]" + m[2], flat)
 
 
 def render_markdown(data: BriefData) -> str:
     """A short plain-text summary for e-mail or a ticket; the HTML page holds the full brief."""
     s = data.scenario
     lines = [
-        f"# Brief: {s.title}",
+        f"# Brief: {md_text(s.title)}",
         "",
         f"Scenario `{s.id}`" + (f", numbers as of {s.as_of}" if s.as_of else "") + ".",
         "",
@@ -202,6 +238,7 @@ def render_markdown(data: BriefData) -> str:
         lines += ["", "## Bottom line", "", b.headline, ""] + [f"- {x}" for x in b.strategies + b.targets + b.agreement]
         lines += ["", b.horizon]
     lines += _md_forecasts(data) + _md_lab(data) + _md_events(data)
+    lines += _md_living(data)
     lines += [
         "",
         "## Reproduce",
@@ -211,7 +248,7 @@ def render_markdown(data: BriefData) -> str:
         f"Scenario sha256 `{data.sha256}`; see manifest.json for versions and output hashes.",
         "",
     ]
-    return "\n".join(lines)
+    return "\n".join(md_line(x) for x in lines)
 
 
 def _md_forecasts(data: BriefData) -> list[str]:
@@ -222,7 +259,7 @@ def _md_forecasts(data: BriefData) -> list[str]:
         "",
         "Point forecast [5%–95% over input draws].",
         "",
-        "| model | " + " | ".join(i.name for i in s.issues) + " |",
+        "| model | " + " | ".join(md_text(i.name) for i in s.issues) + " |",
         "|---|" + "---:|" * len(s.issues),
     ]
     for f in data.forecasts:
@@ -253,26 +290,23 @@ def _md_lab(data: BriefData) -> list[str]:
     if lab is None:
         return [*lines, data.lab_note]
     lines += [f"Model `{lab.model}`, {lab.draws} draws, seed {lab.seed}, utility of `{lab.client}`.", ""]
-    head = "| strategy | expected utility ± s.e. | max regret | P[best] |"
-    rule = "|---|---:|---:|---:|"
-    if lab.targets:
-        head += f" P[{' & '.join(lab.targets)}] (95% CI) |"
-        rule += "---:|"
-    lines += [head, rule]
+    ranking = lab.summary["ranking"]
+    lines += [
+        "| strategy | " + " | ".join(f"{GLOSSARY[c][0]} [95%]" for c in ranking) + " |",
+        "|---|" + "---:|" * len(ranking),
+    ]
     for r in lab.summary["strategies"]:
-        row = (
-            f"| {r['strategy']} | {r['expected_utility']:.3f} ± {r['expected_utility_se']:.3f} | "
-            f"{r['max_regret']:.3f} | {r['p_best']:.2f} |"
-        )
-        if lab.targets:
-            lo, hi = r["p_satisficing_ci95"]
-            row += f" {r['p_satisficing']:.2f} ({lo:.2f}–{hi:.2f}) |"
-        lines.append(row)
+        cells = []
+        for c in ranking.values():
+            v = c["values"][r["strategy"]]
+            star = " ★" if r["strategy"] in c["leading_set"] else ""
+            cells.append(f"{v['value']:.3f}{star} [{v['ci95'][0]:.3f}, {v['ci95'][1]:.3f}]")
+        lines.append(f"| {r['strategy']} | " + " | ".join(cells) + " |")
+    lines += ["", "★ the leading set: strategies whose paired difference to the best has a 95 % interval containing 0."]
     lines += [f"- {line}" for line in text.in_effect_lines(lab.summary["strategies"])]
     lines.append("")
-    for name, order in lab.summary["rankings"].items():
-        lines.append(f"- ranking by {name.replace('_', ' ')}: " + " > ".join(order))
-    lines += ["", ranking_agreement(lab.summary["rankings"])]
+    for c in ranking.values():
+        lines.append(f"- leading set by {GLOSSARY[c['criterion']][0].lower()}: " + ", ".join(c["leading_set"]))
     for outcome, ranked in lab.sensitivity.items():
         lines.append(f"- drivers of {outcome}: " + ", ".join(f"{n} (μ* {v:.3f})" for n, v, _ in ranked[:5]))
     return lines
@@ -306,4 +340,16 @@ def _md_events(data: BriefData) -> list[str]:
         if check["note"]:
             lines.append(check["note"])
         lines += [f"- [{f['kind']}] {f['message']}" for f in check["findings"]]
+    return lines
+
+
+def _md_living(data: BriefData) -> list[str]:
+    """Issue indicators (observed levels, bands, signposts) and, with --since, what changed and how it moved."""
+    from ..workflows.indicators import brief_lines
+
+    lines = []
+    if data.indicators is not None:
+        lines += ["", "## Issue indicators", "", *brief_lines(data.indicators, data.scenario)]
+    if data.since is not None:
+        lines += data.since.markdown_lines()
     return lines

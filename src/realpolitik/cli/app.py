@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from . import backtest, brief, check, events, forecast, lab, scenario, score, serve
+from . import backtest, brief, check, clean, diff, events, forecast, lab, record, scenario, score, serve, update
 from .common import error_lines
 
 app = typer.Typer(
@@ -76,6 +76,10 @@ for command in (
     app.command()(command)
 app.add_typer(events.app, name="events", help="Event data: ingest, dyad indicators, alerts.")
 app.command(name="check")(check.check)
+app.command(name="diff")(diff.diff)
+app.command(name="update")(update.update)
+app.command(name="record")(record.record)
+app.command(name="clean")(clean.clean)
 
 
 def main() -> None:

@@ -42,20 +42,30 @@ def print_pdf(html: Path, pdf: Path) -> str | None:
     exe = _chromium()
     if exe is None:
         return "--pdf: Chromium was not found (install it or set REALPOLITIK_CHROMIUM); the HTML brief is complete"
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{pdf.name}.", suffix=".tmp", dir=pdf.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    from ..provenance import atomic_write_bytes
+
     try:
-        with tempfile.TemporaryDirectory(prefix="realpolitik-chromium-") as profile:
-            proc = subprocess.run(_chromium_command(exe, profile, tmp, html), capture_output=True, timeout=120)
-        if proc.returncode != 0 or tmp.stat().st_size == 0:
-            return f"--pdf: Chromium exited with status {proc.returncode}; the HTML brief is complete"
-        os.replace(tmp, pdf)
+        # Chromium prints into a private scratch folder; the PDF is then written like every other output
+        # (atomically, with the user's umask, never over a link or a device)
+        with tempfile.TemporaryDirectory(prefix="realpolitik-chromium-") as scratch:
+            tmp = Path(scratch) / "brief.pdf"
+            profile = Path(scratch) / "profile"
+            proc = subprocess.run(_chromium_command(exe, str(profile), tmp, html), capture_output=True, timeout=120)
+            if proc.returncode != 0 or not tmp.is_file() or tmp.stat().st_size == 0:
+                return f"--pdf: Chromium exited with status {proc.returncode}; the HTML brief is complete"
+            atomic_write_bytes(pdf, tmp.read_bytes())
         return None
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"--pdf: {type(exc).__name__}: {exc}; the HTML brief is complete"
-    finally:
-        tmp.unlink(missing_ok=True)
+
+
+SinceOpt = Annotated[
+    str | None,
+    typer.Option("--since", help="An older version (file or built-in name): add what changed and how it moved."),
+]
+RecordOpt = Annotated[
+    Path | None, typer.Option("--record", help="Append the forecasts and strategy table to this forecast ledger.")
+]
 
 
 @common.user_errors
@@ -78,6 +88,8 @@ def brief(
     ] = 10,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also print brief.pdf with headless Chromium.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+    since: SinceOpt = None,
+    record: RecordOpt = None,
 ) -> None:
     """Build the brief: one offline HTML report with figures, a Markdown summary, data.json and a manifest."""
     from ..brief.build import build
@@ -95,10 +107,14 @@ def brief(
         targets=tuple(target or ()),
         sensitivity_n=sensitivity_n,
         events_workspace=events,
+        since=common.load_scenario(since) if since else None,
+        record=record,
     )
     with RichProgress("brief", quiet) as progress:
         result = build(request, out_dir or Path("out") / f"brief-{loaded.scenario.id}", progress)
     print(f"brief: {result.html}")
+    if record is not None:
+        print(f"recorded: {record}")
     if pdf:
         problem = print_pdf(result.html, result.out_dir / "brief.pdf")
         if problem:

@@ -8,25 +8,46 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import sys
 from collections.abc import Callable
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from ..scenario import LoadedScenario
 
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+    out: Console
+    err: Console
+
+
+def __getattr__(name: str) -> Any:
+    """``out`` and ``err``, the two consoles, made on first use: ``rich.console`` is a tenth of the start-up that
+    ``realpolitik --version`` and the JSON and CSV outputs never need."""
+    if name in ("out", "err"):
+        from rich.console import Console
+
+        consoles = {"out": Console(highlight=False, soft_wrap=False), "err": Console(stderr=True, highlight=False)}
+        globals().update(consoles)
+        return consoles[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-OPTION_FLAGS = {"options": "--option"}
+OPTION_FLAGS = {
+    "options": "--option",
+    "draws": "--draws",
+    "rounds": "--rounds",
+    "seed": "--rng",
+    "shard_size": "--shard-size",
+    "n": "--n",
+}
 """Request parameters whose errors the CLI prefixes with the flag that set them (``--option: message``)."""
 
 
@@ -41,6 +62,14 @@ ScenarioArg = Annotated[
 ]
 FormatOpt = Annotated[
     str | None, typer.Option("--input-format", help="Read the file as this format instead of detecting it.")
+]
+AllowLargeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-large",
+        help="Run even when one model call is estimated to need more memory than the bound (2 GiB, "
+        "MAX_MODEL_BYTES; see docs/security.md).",
+    ),
 ]
 RoundZeroOpt = Annotated[
     float,
@@ -71,15 +100,21 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
 
 
 def error_lines(exc: BaseException) -> list[str] | None:
-    """The lines a user reads for a scenario or request error; None for any other exception."""
+    """The lines a user reads for a scenario or request error, or an error of the machine (any ``OSError``: a
+    full or read-only disk, a missing permission, an output path in the way, as ``PATH: what happened; what to
+    do``; running out of memory); None for any other exception."""
     from ..scenario.problems import ScenarioError
-    from ..workflows.errors import RequestError
+    from ..workflows.errors import RequestError, environment_line
 
     if isinstance(exc, ScenarioError):
         return [str(problem) for problem in exc.problems]
     if isinstance(exc, RequestError):
         flag = OPTION_FLAGS.get(exc.parameter or "")
         return [f"{flag}: {exc.line()}" if flag else exc.line()]
+    if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+        return [environment_line(exc)]
+    if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryException":  # DuckDB's is no MemoryError
+        return ["realpolitik: out of memory; ask for less work (fewer draws, a smaller --shard-size or scenario)"]
     return None
 
 
@@ -103,6 +138,19 @@ def user_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def check_out_dir(path: Path | None, flag: str = "--out") -> None:
+    """Before any work: an output folder that is a file (or a link to one) is one line, exit 2."""
+    if path is None:
+        return
+    if (path.exists() or path.is_symlink()) and not path.is_dir():
+        fail(f"{path}: is a file, not a folder; give {flag} a folder")
+    for parent in path.parents:  # the first part of the path that exists must be a folder
+        if parent.exists() or parent.is_symlink():
+            if not parent.is_dir():
+                fail(f"{path}: {parent} is a file, not a folder; give {flag} a folder")
+            return
+
+
 def load_scenario(scenario: str, input_format: str | None = None) -> LoadedScenario:
     from ..scenario import load
 
@@ -110,4 +158,7 @@ def load_scenario(scenario: str, input_format: str | None = None) -> LoadedScena
 
 
 def print_json(data: Any, **kwargs: Any) -> None:
-    print(json.dumps(data, indent=2, **kwargs))
+    """Strict JSON on stdout: a non-finite number (which JSON cannot hold) is written as null."""
+    from ..provenance import json_text
+
+    print(json_text(data, indent=2, **kwargs))

@@ -15,8 +15,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from .common import fail
 
 
@@ -63,6 +61,7 @@ def emit(rows: list[dict[str, Any]], columns: list[str], fmt: str, title: str) -
             w.writerow(["" if r.get(k) is None else jsonable(r.get(k)) for k in columns])
         sys.stdout.write(buf.getvalue())
         return
+    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..events.formats import FORMATS
 from .common import fail, parse_date
 from .event_output import check_format, comma_list, emit, indicator_table, open_ro
 
@@ -23,6 +22,10 @@ if TYPE_CHECKING:
     from ..events.formats import ColumnMapping
     from ..events.ingest import FileReport
     from ..events.masterlist import MasterReport
+
+FORMAT_NAMES = ("gdelt2", "gdelt1", "gdelt1_57", "gdelt1_reduced", "gdelt2_mentions", "icews", "icews_csv", "acled")
+"""The input formats, for ``ingest --help`` and ``--format`` without importing :mod:`realpolitik.events.formats`
+(YAML, the CAMEO table) at start-up; ``tests/test_import_guard.py`` keeps it equal to ``FORMATS``."""
 
 Fmt = Annotated[str, typer.Option("--format", help="Output: table, json or csv.")]
 WorkspaceOpt = Annotated[Path | None, typer.Option("--workspace", "-w", help="DuckDB workspace file.")]
@@ -57,8 +60,8 @@ def _events() -> None:
 def _check_ingest(
     paths: list[Path], workspace: Path | None, format: str | None, parquet: Path | None, engine: str
 ) -> None:
-    if format is not None and format not in FORMATS:
-        fail(f"--format: unknown format {format!r} (known: {', '.join(FORMATS)})")
+    if format is not None and format not in FORMAT_NAMES:
+        fail(f"--format: unknown format {format!r} (known: {', '.join(FORMAT_NAMES)})")
     if engine not in ("duckdb", "dask"):
         fail(f"--engine: unknown engine {engine!r} (known: duckdb, dask)")
     if engine == "dask" and (parquet is None or workspace is not None):
@@ -111,7 +114,7 @@ def ingest(
     workspace: Annotated[
         Path | None, typer.Option("--workspace", "-w", help="DuckDB workspace file (created if absent).")
     ] = None,
-    format: Annotated[str | None, typer.Option("--format", help=f"Skip detection: {', '.join(FORMATS)}.")] = None,
+    format: Annotated[str | None, typer.Option("--format", help=f"Skip detection: {', '.join(FORMAT_NAMES)}.")] = None,
     columns: Annotated[Path | None, typer.Option("--columns", help="YAML column mapping for header files.")] = None,
     actors: Annotated[Path | None, typer.Option("--actors", help="YAML actor aliases extending the defaults.")] = None,
     masterlist: Annotated[Path | None, typer.Option("--masterlist", help="GDELT masterfilelist.txt to check.")] = None,

@@ -51,7 +51,10 @@ def _write_out(out_dir: Path, loaded: LoadedScenario, result: ForecastResult, da
 @common.user_errors
 def forecast(
     scenario: ScenarioArg,
-    model: Annotated[str, typer.Option(help="Model name (see `realpolitik models`).")] = "compromise",
+    model: Annotated[
+        str,
+        typer.Option(help="Model name (see `realpolitik models`); 'default': the lowest DEU III error that runs."),
+    ] = "default",
     rounds: Annotated[int | None, typer.Option(min=0, help="Rounds of bargaining (default: the model's).")] = None,
     issue: Annotated[list[str] | None, typer.Option(help="Only this issue id (repeatable).")] = None,
     format: Annotated[OutputFormat, typer.Option("--format", help="table, json or csv.")] = OutputFormat.table,
@@ -67,6 +70,7 @@ def forecast(
         typer.Option("--option", help="Model option KEY=VALUE (repeatable; see `realpolitik models`)."),
     ] = None,
     round_zero_threshold: common.RoundZeroOpt = 0.2,
+    allow_large: common.AllowLargeOpt = False,
 ) -> None:
     """Forecast each issue with one model; JSON gives every round's positions, median and mean.
 
@@ -75,6 +79,7 @@ def forecast(
     from ..workflows.forecast import ForecastRequest
     from ..workflows.forecast import forecast as run_forecast
 
+    common.check_out_dir(out_dir)
     loaded = common.load_scenario(scenario, input_format)
     request = ForecastRequest(
         loaded,
@@ -84,6 +89,7 @@ def forecast(
         seed=rng,
         options=tuple(option or ()),
         round_zero_threshold=round_zero_threshold,
+        allow_large=allow_large,
     )
     result = run_forecast(request)
     run = check_run(result.runs[0])
@@ -93,9 +99,10 @@ def forecast(
     elif format is OutputFormat.csv:
         sys.stdout.write(forecast_csv(data))
     else:
-        from .tables import print_forecast
+        from .tables import model_line, print_forecast
 
-        print_forecast(common.out, result.scenario, run.trajectory, request.issues)
+        about = model_line(run.name, run.track_record, data.get("model_reason"))
+        print_forecast(common.out, result.scenario, run.trajectory, request.issues, about)
         for found in result.round_zero:
             common.out.print(f"note: {found.sentence()}", style="yellow", markup=False)
     if out_dir is not None:

@@ -32,6 +32,14 @@ def validate(scenario: ScenarioArg, input_format: FormatOpt = None, round_zero_t
             print(str(problem))
         raise typer.Exit(2) from None
     s = loaded.scenario
+    if s.indicators:
+        from ..workflows.indicators import csv_problems
+
+        bad_rows = csv_problems(s, loaded.source)
+        if bad_rows:
+            for problem in bad_rows:
+                print(str(problem))
+            raise typer.Exit(2)
     print(f"ok: {len(s.actors)} actors, {len(s.issues)} issues, {len(s.strategies)} strategies")
     for found in round_zero(s, round_zero_threshold):
         print(f"note: {found.sentence()}")
@@ -125,8 +133,10 @@ def demo(
     """The main job on a scenario: its summary and a compromise-model forecast per issue."""
     from ..workflows.forecast import ForecastRequest, forecast
     from .forecast import check_run
-    from .tables import print_forecast, print_summary
+    from .tables import model_line, print_forecast, print_summary
 
     result = forecast(ForecastRequest(common.load_scenario(scenario)))
     print_summary(common.out, result.scenario)
-    print_forecast(common.out, result.scenario, check_run(result.runs[0]).trajectory)
+    run = check_run(result.runs[0])
+    reason = f"the default model: {result.default.reason}" if result.default else None
+    print_forecast(common.out, result.scenario, run.trajectory, about=model_line(run.name, run.track_record, reason))

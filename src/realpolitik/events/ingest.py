@@ -12,7 +12,9 @@ Guarantees, and why they hold:
   values (dates, numbers, missing ids) are caught by SQL checks. Each reject keeps its line, field, reason and raw
   text in the ``rejects`` table.
 
-Parsing and typing are DuckDB SQL over the whole file; Python only orchestrates.
+Parsing and typing are DuckDB SQL over the whole file; Python only orchestrates. The file is parsed once,
+straight into the native table (the one copy of its fields that is kept); rejected and duplicate rows are then
+deleted inside the same transaction, and the canonical rows projected from what is left (:func:`_load`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import hashlib
 import json
 import shutil
 import tempfile
+import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -76,6 +79,52 @@ def file_hashes(path: Path) -> tuple[str, str, int]:
             md5.update(chunk)
             size += len(chunk)
     return sha.hexdigest(), md5.hexdigest(), size
+
+
+def _sha256(path: Path) -> tuple[str, int]:
+    """SHA-256 and size: what decides whether a file was loaded before (about 1 GB/s)."""
+    sha = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            sha.update(chunk)
+            size += len(chunk)
+    return sha.hexdigest(), size
+
+
+class _BackgroundMD5:
+    """A file's MD5 (recorded for GDELT's masterfilelist; at about 0.35 GB/s the slowest step before parsing)
+    computed on a thread while DuckDB parses the file: both release the GIL, so with a core free the hash costs
+    no wall time. ``stop`` abandons it (a file that fails before its ``files`` row is written)."""
+
+    def __init__(self, path: Path) -> None:
+        self._stop = threading.Event()
+        self._digest: str | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(path,), name="realpolitik-md5", daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        try:
+            md5 = hashlib.md5()
+            with open(path, "rb") as fh:
+                while not self._stop.is_set() and (chunk := fh.read(1 << 20)):
+                    md5.update(chunk)
+            self._digest = md5.hexdigest()
+        except BaseException as exc:  # re-raised by result(), in the ingesting thread
+            self._error = exc
+
+    def result(self) -> str:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        if self._stop.is_set() or self._digest is None:
+            raise RuntimeError("MD5 was stopped")
+        return self._digest
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 @contextlib.contextmanager
@@ -223,66 +272,154 @@ def ingest_file(
     path = Path(path)
     if not path.is_file():
         raise EventsError("no such file", file=str(path))
-    sha, md5, size = file_hashes(path)
+    sha, size = _sha256(path)
     done = con.execute("SELECT file_id FROM files WHERE sha256 = ? AND status = 'loaded' LIMIT 1", [sha]).fetchone()
     if done is not None:
         return FileReport(
             str(path), "skipped", file_id=int(done[0]), message=f"already ingested as file {done[0]} (same SHA-256)"
         )
-    with _readable(path) as (data_path, member):
-        det = detect(data_path, name=str(path), forced=forced_format, mapping=mapping)
-        return _load(con, path, data_path, member, det, sha, md5, size, max_examples)
+    md5 = _BackgroundMD5(path)
+    try:
+        with _readable(path) as (data_path, member):
+            det = detect(data_path, name=str(path), forced=forced_format, mapping=mapping)
+            return _load(con, _Source(path, data_path, member, sha, md5.result, size), det, max_examples)
+    finally:
+        md5.stop()
 
 
-def _load(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    data_path: Path,
-    member: str | None,
-    det: Detected,
-    sha: str,
-    md5: str,
-    size: int,
-    max_examples: int,
-) -> FileReport:
-    """One transaction: parse the file once into a temporary table, then write rejects, native and canonical rows.
+@dataclass(frozen=True)
+class _Source:
+    """The file being ingested: as given, as read (a zip's extracted member), and its identity."""
 
-    The file is read by a single ``read_csv`` whose projection already renames the columns to the native names
-    and computes each row's first failed check and its dedup key, so the 61 VARCHAR columns are materialised
-    once (``checked``) before the one copy that is kept (the native table); canonical rows are projected from the
-    native rows just written. Within-file de-duplication needs a window only when the file repeats a key.
+    path: Path
+    data_path: Path
+    member: str | None
+    sha256: str
+    md5: Callable[[], str]  # waits for the background hash
+    size: int
+
+
+@dataclass
+class _Counts:
+    """Rows of one file, as the steps of :func:`_load` establish them: ``rows_read = loaded + duplicates +
+    rejected`` with ``rejected = parse_rejects + value_rejects``."""
+
+    parsed: int = 0  # rows DuckDB's reader returned (parse rejects excluded)
+    parse_rejects: int = 0  # lines the reader could not parse (wrong field count, invalid UTF-8)
+    value_rejects: int = 0  # parsed rows failing a value check (dates, numbers, missing ids)
+    loaded: int = 0  # rows kept: accepted, first in the file, not stored before
+
+    @property
+    def accepted(self) -> int:
+        return self.parsed - self.value_rejects
+
+    @property
+    def duplicates(self) -> int:
+        return self.accepted - self.loaded
+
+    @property
+    def rejected(self) -> int:
+        return self.parse_rejects + self.value_rejects
+
+    @property
+    def rows_read(self) -> int:
+        return self.parsed + self.parse_rejects
+
+
+def _load(con: duckdb.DuckDBPyConnection, src: _Source, det: Detected, max_examples: int) -> FileReport:
+    """One transaction: every write for the file, in the order the guarantees need.
+
+    1. :func:`_insert_native` parses the file once, straight into the native table (the single copy of the 61
+       VARCHAR columns that is kept), each row with its dedup key and its ordinal; a row that fails a value check
+       goes in too, its ordinal negated, so that parsing, checking and storing are one pass over the file.
+    2. :func:`_record_rejects` writes the reader's parse errors and the marked rows to ``rejects`` and deletes
+       the marked rows.
+    3. :func:`_drop_duplicates` deletes the file's repeats of a key (the first occurrence wins) and the rows
+       whose key is already stored from an earlier file.
+    4. :func:`_insert_canonical` projects the rows left onto ``event_store``; then the ``files`` row, COMMIT.
+
+    Nothing is visible to another connection, or survives a crash, before the COMMIT.
     """
     spec = det.spec
-    family = spec.family
-    ntab = native_table(family)
-    header_lines = 1 if det.header is not None else 0
-    ncols_list = NATIVE_FAMILIES[family]
+    ntab = native_table(spec.family)
     con.execute("BEGIN TRANSACTION")
     try:
-        row = con.execute("SELECT nextval('file_ids')").fetchone()
-        assert row is not None
-        file_id = int(row[0])
+        file_id = _scalar(con, "SELECT nextval('file_ids')")
+        stored_before = _scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {ntab} LIMIT 1)") > 0
         rej_t, rej_s = f"rej_err_{file_id}", f"rej_scan_{file_id}"
-        reader, cols = _read_csv_sql(data_path, det, rej_t, rej_s)
-        native_sel, _ = _native_select(det, cols)
-        # the rowids of a freshly created table follow insertion order, i.e. the order of the file's parsed rows
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE checked AS SELECT *, {_check_sql(spec)} AS _problem, {spec.id_sql} AS _key "
-            f"FROM (SELECT {native_sel} FROM {reader})"
-        )
-        # rowids of a table created inside a transaction start at a transaction-local offset: rebase them
-        base = _scalar(con, "SELECT min(rowid) FROM checked")
-        srow = f"(c.rowid - {base} + 1)"
-        # --- rejects: parse errors from DuckDB's reader, value errors from the checks -------------------------
-        con.execute(
-            f"""INSERT INTO rejects
-                SELECT {file_id}, line, first(column_name ORDER BY column_idx), first(error_type ORDER BY column_idx),
-                       first(error_message ORDER BY column_idx), left(first(csv_line), 2000)
-                FROM {rej_t} GROUP BY line"""
-        )
-        parse_rejects = _scalar(con, f"SELECT count(DISTINCT line) FROM {rej_t}")
-        delim = _sql_str(det.delimiter)
-        raw_cols = ", ".join(q(c) for c in ncols_list)
+        reader, cols = _read_csv_sql(src.data_path, det, rej_t, rej_s)
+        counts = _Counts(parsed=_insert_native(con, det, reader, cols, file_id))
+        counts.parse_rejects, counts.value_rejects = _record_rejects(con, det, file_id, rej_t)
+        counts.loaded = _drop_duplicates(con, ntab, file_id, counts.accepted, stored_before)
+        if spec.canonical:
+            _insert_canonical(con, spec, file_id, det)
+        reasons, examples = _reject_summary(con, src.path, file_id, max_examples)
+        _insert_file_row(con, src, det, file_id, counts, reasons)
+        for t in (rej_t, rej_s):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        raise EventsError(f"cannot read as {spec.name}: {str(exc).splitlines()[0]}", file=str(src.path)) from None
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return FileReport(
+        str(src.path),
+        "loaded",
+        spec.name,
+        file_id,
+        counts.rows_read,
+        counts.loaded,
+        counts.duplicates,
+        counts.rejected,
+        reasons,
+        examples,
+    )
+
+
+def _insert_native(con: duckdb.DuckDBPyConnection, det: Detected, reader: str, cols: list[str], file_id: int) -> int:
+    """Parse the file into the native table in one pass and return the number of rows parsed.
+
+    ``source_row`` is the row's ordinal among the parsed rows (1-based, file order: ``row_number() OVER ()`` runs
+    over the reader's output in order); for a row that fails a value check it is negated, which marks the row for
+    :func:`_record_rejects` (the check runs once, here, over the columns as stored).
+    """
+    spec = det.spec
+    ntab = native_table(spec.family)
+    native_sel, _ = _native_select(det, cols)
+    ncols = ", ".join(q(c) for c in NATIVE_FAMILIES[spec.family])
+    con.execute(
+        f"INSERT INTO {ntab} (record_key, file_id, source_row, {ncols}, extra) "
+        f"SELECT {spec.id_sql}, {file_id}, CASE WHEN {_check_sql(spec)} IS NULL THEN _n ELSE -_n END, {ncols}, extra "
+        f"FROM (SELECT row_number() OVER () AS _n, * FROM (SELECT {native_sel} FROM {reader}))"
+    )
+    return _scalar(con, f"SELECT count(*) FROM {ntab} WHERE file_id = {file_id}")
+
+
+def _record_rejects(con: duckdb.DuckDBPyConnection, det: Detected, file_id: int, rej_t: str) -> tuple[int, int]:
+    """Write the file's rejects (parse errors from DuckDB's reader, then the rows :func:`_insert_native` marked),
+    delete the marked rows from the native table, and return (parse rejects, value rejects).
+
+    A marked row's line in the file: the header, its ordinal among the parsed rows, and the unparsable lines
+    before it.
+    """
+    spec = det.spec
+    ntab = native_table(spec.family)
+    con.execute(
+        f"""INSERT INTO rejects
+            SELECT {file_id}, line, first(column_name ORDER BY column_idx), first(error_type ORDER BY column_idx),
+                   first(error_message ORDER BY column_idx), left(first(csv_line), 2000)
+            FROM {rej_t} GROUP BY line"""
+    )
+    parse_rejects = _scalar(con, f"SELECT count(DISTINCT line) FROM {rej_t}")
+    marked = f"file_id = {file_id} AND source_row < 0"
+    value_rejects = _scalar(con, f"SELECT count(*) FROM {ntab} WHERE {marked}")
+    if value_rejects:
+        header_lines = 1 if det.header is not None else 0
+        srow = "(-c.source_row)"
+        problem = _check_sql(spec)
+        raw_cols = ", ".join(q(c) for c in NATIVE_FAMILIES[spec.family])
         con.execute(
             f"""INSERT INTO rejects
                 WITH rl AS (SELECT line, row_number() OVER (ORDER BY line) AS j
@@ -293,78 +430,83 @@ def _load(
                        split_part(c._problem, chr(9), 1),
                        CASE WHEN c._problem LIKE '%missing value' THEN 'MISSING VALUE' ELSE 'INVALID VALUE' END,
                        split_part(c._problem, chr(9), 2),
-                       left(concat_ws({delim}, {raw_cols}), 2000)
-                FROM checked c WHERE c._problem IS NOT NULL"""
+                       c._raw
+                FROM (SELECT source_row, {problem} AS _problem,
+                             left(concat_ws({_sql_str(det.delimiter)}, {raw_cols}), 2000) AS _raw
+                      FROM {ntab} WHERE {marked}) c"""
         )
-        stats = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE _problem IS NOT NULL), "
-            "count(DISTINCT _key) FILTER (WHERE _problem IS NULL) FROM checked"
-        ).fetchone()
-        assert stats is not None
-        parsed, value_rejects, distinct_keys = (int(x or 0) for x in stats)
-        accepted = parsed - value_rejects
-        # --- new rows: first occurrence in the file (window only if the file repeats a key), not already stored
-        where = "c._problem IS NULL"
-        if _scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {ntab} LIMIT 1)"):
-            where += f" AND NOT EXISTS (SELECT 1 FROM {ntab} n WHERE n.record_key = c._key)"
-        if distinct_keys < accepted:
-            where += " AND c.rowid IN (SELECT min(rowid) FROM checked WHERE _problem IS NULL GROUP BY _key)"
-        ncols = ", ".join(q(c) for c in ncols_list)
+        con.execute(f"DELETE FROM {ntab} WHERE {marked}")
+    return parse_rejects, value_rejects
+
+
+def _drop_duplicates(
+    con: duckdb.DuckDBPyConnection, ntab: str, file_id: int, accepted: int, stored_before: bool
+) -> int:
+    """Delete the file's rows whose key came earlier in the file (the first occurrence wins) or is already stored
+    from another file, and return the number of rows left (loaded). The grouping by key runs only when the file
+    repeats a key, the anti-join only when the table held rows before this file."""
+    mine = f"file_id = {file_id}"
+    if _scalar(con, f"SELECT count(DISTINCT record_key) FROM {ntab} WHERE {mine}") < accepted:
         con.execute(
-            f"INSERT INTO {ntab} (record_key, file_id, source_row, {ncols}, extra) "
-            f"SELECT c._key, {file_id}, {srow}, {ncols}, c.extra FROM checked c WHERE {where}"
+            f"DELETE FROM {ntab} WHERE {mine} AND source_row NOT IN "
+            f"(SELECT min(source_row) FROM {ntab} WHERE {mine} GROUP BY record_key)"
         )
-        con.execute("DROP TABLE checked")
-        loaded = _scalar(con, f"SELECT count(*) FROM {ntab} WHERE file_id = {file_id}")
-        if spec.canonical:
-            _insert_canonical(con, spec, file_id, det)
-        duplicates = accepted - loaded
-        rejected = parse_rejects + value_rejects
-        reasons = {
-            str(r): int(n)
-            for r, n in con.execute(
-                "SELECT reason, count(*) FROM rejects WHERE file_id = ? GROUP BY 1 ORDER BY 2 DESC", [file_id]
-            ).fetchall()
-        }
-        examples = [
-            f"{path}:{line}: {fld or '-'}: {msg}"
-            for line, fld, msg in con.execute(
-                "SELECT line, field, message FROM rejects WHERE file_id = ? ORDER BY line LIMIT ?",
-                [file_id, max_examples],
-            ).fetchall()
-        ]
-        columns_from = det.mapping.origin if det.mapping else ("header" if det.header else "positional")
+    if stored_before:
         con.execute(
-            "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), 'loaded')",
-            [
-                file_id,
-                str(path.resolve()),
-                path.name,
-                member,
-                sha,
-                md5,
-                size,
-                spec.name,
-                spec.source,
-                columns_from,
-                parsed + parse_rejects,
-                loaded,
-                duplicates,
-                rejected,
-                json.dumps(reasons),
-            ],
+            f"DELETE FROM {ntab} WHERE {mine} AND record_key IN "
+            f"(SELECT record_key FROM {ntab} WHERE file_id <> {file_id})"
         )
-        for t in (rej_t, rej_s):
-            con.execute(f"DROP TABLE IF EXISTS {t}")
-        con.execute("COMMIT")
-    except duckdb.Error as exc:
-        con.execute("ROLLBACK")
-        raise EventsError(f"cannot read as {spec.name}: {str(exc).splitlines()[0]}", file=str(path)) from None
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return FileReport(
-        str(path), "loaded", spec.name, file_id, parsed + parse_rejects, loaded, duplicates, rejected, reasons, examples
+    return _scalar(con, f"SELECT count(*) FROM {ntab} WHERE {mine}")
+
+
+def _reject_summary(
+    con: duckdb.DuckDBPyConnection, path: Path, file_id: int, max_examples: int
+) -> tuple[dict[str, int], list[str]]:
+    """Rejects per reason, and the first few as ``FILE:LINE: field: message``."""
+    reasons = {
+        str(r): int(n)
+        for r, n in con.execute(
+            "SELECT reason, count(*) FROM rejects WHERE file_id = ? GROUP BY 1 ORDER BY 2 DESC", [file_id]
+        ).fetchall()
+    }
+    examples = [
+        f"{path}:{line}: {fld or '-'}: {msg}"
+        for line, fld, msg in con.execute(
+            "SELECT line, field, message FROM rejects WHERE file_id = ? ORDER BY line LIMIT ?",
+            [file_id, max_examples],
+        ).fetchall()
+    ]
+    return reasons, examples
+
+
+def _insert_file_row(
+    con: duckdb.DuckDBPyConnection,
+    src: _Source,
+    det: Detected,
+    file_id: int,
+    counts: _Counts,
+    reasons: dict[str, int],
+) -> None:
+    columns_from = det.mapping.origin if det.mapping else ("header" if det.header else "positional")
+    con.execute(
+        "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), 'loaded')",
+        [
+            file_id,
+            str(src.path.resolve()),
+            src.path.name,
+            src.member,
+            src.sha256,
+            src.md5(),
+            src.size,
+            det.spec.name,
+            det.spec.source,
+            columns_from,
+            counts.rows_read,
+            counts.loaded,
+            counts.duplicates,
+            counts.rejected,
+            json.dumps(reasons),
+        ],
     )
 
 

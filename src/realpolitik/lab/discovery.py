@@ -14,6 +14,7 @@ import numpy as np
 from .experiment import Experiment
 from .prim import Discovery, discover_boxes
 from .sampling import FloatArray, draw_values, uncertain_inputs
+from .summary import register_results, targets_met
 
 
 def experiment_inputs(experiment: Experiment) -> tuple[list[str], FloatArray]:
@@ -26,12 +27,11 @@ def failures(out: Path, experiment: Experiment, strategy: str) -> np.ndarray:
     """Per draw, True where the strategy misses at least one target (draw order 0..D-1)."""
     if not experiment.targets:
         raise ValueError("scenario discovery needs at least one target (--target ISSUE>=X)")
-    cond = " AND ".join(f"bool_or(issue = '{t.issue}' AND outcome {t.op} {t.threshold!r})" for t in experiment.targets)
-    pattern = str(out / "shards" / "*.parquet").replace("'", "''")
+    cond, params = targets_met(experiment.targets)
     with duckdb.connect() as con:
+        register_results(con, out)
         rows = con.execute(
-            f"SELECT draw, {cond} AS ok FROM read_parquet('{pattern}') WHERE strategy = ? GROUP BY draw ORDER BY draw",
-            [strategy],
+            f"SELECT draw, {cond} AS ok FROM r WHERE strategy = ? GROUP BY draw ORDER BY draw", [*params, strategy]
         ).fetchall()
     if len(rows) != experiment.draws:
         raise ValueError(f"{out} holds {len(rows)} draws of {strategy!r}, expected {experiment.draws}")

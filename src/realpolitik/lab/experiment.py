@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -25,6 +26,7 @@ from ..models.arrays import Arrays, FloatArray
 from ..models.registry import get_model
 from ..randomness import DRAW_SCHEME, model_seed_sequence
 from ..scenario.model import Scenario
+from ..scenario.values import number_problem
 from .interventions import apply_strategy, change_values, in_effect, sampled_arrays, takes_effect
 from .sampling import draw_units, to_values, uncertain_inputs
 
@@ -40,6 +42,10 @@ RESULT_SCHEMA = pa.schema(
 )
 
 
+_ISSUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,79}")
+_TARGET = re.compile(r"\s*(?P<issue>[A-Za-z0-9][A-Za-z0-9_\-]{0,79})\s*(?P<op>>=|<=)\s*(?P<value>[^\s]{1,64})\s*")
+
+
 @dataclass(frozen=True)
 class Target:
     """A level an issue's outcome should reach: ``ttp_action>=75`` or ``trade_transit<=40``."""
@@ -48,16 +54,32 @@ class Target:
     op: Literal[">=", "<="]
     threshold: float
 
+    def __post_init__(self) -> None:
+        if not _ISSUE.fullmatch(self.issue):
+            raise ValueError(f"target issue {self.issue[:80]!r} is not an issue id (letters, digits, '_', '-')")
+        if self.op not in (">=", "<="):
+            raise ValueError(f"target operator {self.op!r} is not >= or <=")
+        why = number_problem(self.threshold)
+        if why is not None or isinstance(self.threshold, bool):
+            raise ValueError(f"target {self.issue}{self.op}…: the threshold {why or 'is not a number'}")
+
     @classmethod
     def parse(cls, text: str) -> Target:
-        for op in (">=", "<="):
-            if op in text:
-                issue, _, value = text.partition(op)
-                try:
-                    return cls(issue.strip(), ">=" if op == ">=" else "<=", float(value))
-                except ValueError:
-                    break
-        raise ValueError(f"target {text!r} is not ISSUE>=NUMBER or ISSUE<=NUMBER")
+        """``ISSUE>=NUMBER`` or ``ISSUE<=NUMBER`` as a typed target: an issue id, one of two operators, and a
+        finite number within ±MAX_MAGNITUDE. Only this typed value ever reaches a query (as parameters)."""
+        shown = text if len(text) <= 100 else text[:100] + "…"
+        found = _TARGET.fullmatch(text)
+        if found is None:
+            raise ValueError(f"target {shown!r} is not ISSUE>=NUMBER or ISSUE<=NUMBER")
+        try:
+            value = float(found.group("value"))
+        except ValueError:
+            raise ValueError(f"target {shown!r}: {found.group('value')[:40]!r} is not a number") from None
+        why = number_problem(value)
+        if why is not None:
+            raise ValueError(f"target {shown!r}: the threshold {why}")
+        op: Literal[">=", "<="] = ">=" if found.group("op") == ">=" else "<="
+        return cls(found.group("issue"), op, value)
 
     def __str__(self) -> str:
         return f"{self.issue}{self.op}{self.threshold:g}"

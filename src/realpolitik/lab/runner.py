@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -23,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import randomness
-from ..provenance import atomic_write_bytes, package_versions, sha256_bytes, write_json
+from ..provenance import atomic_write_bytes, clean_leftovers, package_versions, sha256_bytes, write_json
 from ..randomness import DRAW_SCHEME
 from .executors import Executor, LocalExecutor
 from .experiment import Experiment
@@ -45,12 +46,44 @@ def _table_bytes(table: pa.Table) -> bytes:
     return buf.getvalue()
 
 
+class CorruptManifestError(ValueError):
+    """The output folder's manifest cannot be read as a lab manifest (truncated, edited, another program's)."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(
+            f"{path}: not a readable lab manifest ({why}); delete the folder to recompute, or choose another --out"
+        )
+        self.path = path
+
+
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+"""A manifest lists every shard's draws; a million draws is ~10 MB. Anything larger is not one of ours."""
+
+
 def load_manifest(out: Path) -> dict[str, Any] | None:
+    """The folder's manifest, or None when there is none; :class:`CorruptManifestError` when it is unreadable."""
     path = out / MANIFEST
-    if not path.exists():
+    if not os.path.lexists(path):
         return None
-    data: dict[str, Any] = json.loads(path.read_text())
-    return data
+    if path.is_symlink() or not path.is_file():
+        raise CorruptManifestError(path, "not a regular file")
+    if path.stat().st_size > MAX_MANIFEST_BYTES:
+        raise CorruptManifestError(path, f"over {MAX_MANIFEST_BYTES:,} bytes")
+    try:
+        data = json.loads(path.read_bytes())
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise CorruptManifestError(path, f"not JSON: {str(exc).splitlines()[0][:120]}") from None
+    shards = data.get("shards") if isinstance(data, dict) else None
+    if (
+        not isinstance(shards, dict)
+        or not all(isinstance(k, str) and k.isdigit() and isinstance(v, dict) for k, v in shards.items())
+        or not isinstance(data.get("shard_size"), int)
+        or isinstance(data.get("shard_size"), bool)
+        or data["shard_size"] < 1
+    ):
+        raise CorruptManifestError(path, "it lacks the shards and shard size of a lab run")
+    manifest: dict[str, Any] = data
+    return manifest
 
 
 def new_manifest(experiment: Experiment, executor: str, source: dict[str, str] | None) -> dict[str, Any]:
@@ -96,13 +129,37 @@ def check_resumable(out: Path, manifest: dict[str, Any], experiment: Experiment)
 
 
 def done_shards(out: Path, manifest: dict[str, Any]) -> set[int]:
-    """Shards marked done whose file exists with the recorded hash."""
+    """Shards marked done whose file exists (a regular file) with the recorded hash."""
     done = set()
     for key, entry in manifest["shards"].items():
         path = shard_path(out, int(key))
-        if entry.get("status") == "done" and path.exists() and sha256_bytes(path.read_bytes()) == entry.get("sha256"):
+        if (
+            entry.get("status") == "done"
+            and path.is_file()
+            and not path.is_symlink()
+            and sha256_bytes(path.read_bytes()) == entry.get("sha256")
+        ):
             done.add(int(key))
     return done
+
+
+def shard_files(out: Path, manifest: dict[str, Any] | None = None) -> list[str]:
+    """The shard files a finished run's manifest marks done: the only files its results are read from, so that
+    nothing else in the folder (a leftover, a stray copy) is ever taken for a result."""
+    manifest = manifest if manifest is not None else load_manifest(out)
+    if manifest is None:
+        raise CorruptManifestError(out / MANIFEST, "it is missing")
+    keys = sorted(int(k) for k, entry in manifest["shards"].items() if entry.get("status") == "done")
+    return [str(shard_path(out, k)) for k in keys]
+
+
+def read_results(out: Path) -> pa.Table:
+    """The run's tidy results: exactly the shard files its manifest marks done (:func:`shard_files`)."""
+    import pyarrow.dataset as ds
+
+    from .experiment import RESULT_SCHEMA
+
+    return ds.dataset(shard_files(out), schema=RESULT_SCHEMA, format="parquet").to_table()
 
 
 def run_experiment(
@@ -120,6 +177,8 @@ def run_experiment(
     """
     executor = executor or LocalExecutor()
     out.mkdir(parents=True, exist_ok=True)
+    clean_leftovers(out)  # temporary files of a run killed mid-write
+    clean_leftovers(out / "shards")
     manifest = load_manifest(out)
     if manifest is None:
         manifest = new_manifest(experiment, executor.name, source)

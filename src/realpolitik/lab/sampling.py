@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import special
 
 from ..randomness import RNGLike, generator, input_unit_draws
 from ..scenario.model import Estimate, Scenario
@@ -56,6 +55,8 @@ def inverse_cdf(e: Estimate, u: FloatArray) -> FloatArray:
         left = a + np.sqrt(u * width * (c - a))
         right = b - np.sqrt((1 - u) * width * (b - c))
         return np.asarray(np.where(u < fc, left, right), dtype=np.float64)
+    from scipy import special  # here, not at import: the forecast command starts faster without scipy
+
     if e.dist == "pert":  # beta-PERT with mode c: Beta(1 + 4(c-a)/w, 1 + 4(b-c)/w) on [a, b]
         alpha = 1 + 4 * (c - a) / width
         beta = 1 + 4 * (b - c) / width

@@ -72,12 +72,43 @@ def _if_in_effect(
     return out
 
 
+_SQL_OPS = {">=": ">=", "<=": "<="}
+
+
+def sql_op(target: Target) -> str:
+    """The comparison of a (typed) target as SQL: chosen from a fixed table, never taken from the user's text."""
+    return _SQL_OPS[target.op]
+
+
+def targets_met(targets: tuple[Target, ...]) -> tuple[str, list[Any]]:
+    """An SQL aggregate (per draw) that is true when every target is met, and its parameters: issue ids and
+    thresholds are bound as parameters, never pasted into the SQL."""
+    if not targets:
+        return "TRUE", []
+    sql = " AND ".join(f"bool_or(issue = ? AND outcome {sql_op(t)} ?)" for t in targets)
+    params: list[Any] = []
+    for t in targets:
+        params += [t.issue, float(t.threshold)]
+    return sql, params
+
+
+def register_results(con: duckdb.DuckDBPyConnection, out: Path, name: str = "r") -> None:
+    """Make the run's results a table ``name`` on ``con``: exactly the shard files its manifest marks done, read
+    through an Arrow dataset, so no path is pasted into SQL or read as a glob pattern and nothing else in the
+    folder (a leftover of a killed run, a stray copy) is ever read as a result."""
+    import pyarrow.dataset as ds
+
+    from .experiment import RESULT_SCHEMA
+    from .runner import shard_files
+
+    con.register(name, ds.dataset(shard_files(out), schema=RESULT_SCHEMA, format="parquet"))
+
+
 def summarise(out: Path, strategies: list[str], targets: tuple[Target, ...] = ()) -> Summary:
     # one thread: floating-point sums then run in one fixed order, so a re-run gives the same digits
     con = duckdb.connect(config={"threads": 1})
     try:
-        pattern = str(out / "shards" / "*.parquet").replace("'", "''")
-        con.execute(f"CREATE VIEW r AS SELECT * FROM read_parquet('{pattern}')")
+        register_results(con, out)
         q_list = ", ".join(str(q) for q in QUANTILES)
         issue_rows = con.execute(
             f"""SELECT strategy, issue, count(*) AS n, avg(outcome) AS mean, stddev_samp(outcome) AS sd,
@@ -97,7 +128,7 @@ def summarise(out: Path, strategies: list[str], targets: tuple[Target, ...] = ()
             for t in targets:
                 if t.issue == issue:
                     p = con.execute(
-                        f"SELECT avg(CASE WHEN outcome {t.op} ? THEN 1.0 ELSE 0.0 END) FROM r "
+                        f"SELECT avg(CASE WHEN outcome {sql_op(t)} ? THEN 1.0 ELSE 0.0 END) FROM r "
                         "WHERE strategy = ? AND issue = ?",
                         [t.threshold, strategy, issue],
                     ).fetchone()
@@ -105,9 +136,7 @@ def summarise(out: Path, strategies: list[str], targets: tuple[Target, ...] = ()
                     row.setdefault("targets", {})[str(t)] = {"p": prob, "ci95": list(wilson(prob, n))}
             issues.append(row)
 
-        target_sql = (
-            " AND ".join(f"bool_or(issue = '{t.issue}' AND outcome {t.op} {t.threshold!r})" for t in targets) or "TRUE"
-        )
+        target_sql, target_params = targets_met(targets)
         per_strategy = con.execute(
             f"""WITH d AS (
                     SELECT strategy, draw, any_value(client_utility) AS u, {target_sql} AS ok,
@@ -121,7 +150,8 @@ def summarise(out: Path, strategies: list[str], targets: tuple[Target, ...] = ()
                        count(*) FILTER (WHERE eff) AS n_eff, avg(u) FILTER (WHERE eff) AS eu_eff,
                        stddev_samp(u) FILTER (WHERE eff) AS sd_eff,
                        avg(CASE WHEN ok THEN 1.0 ELSE 0.0 END) FILTER (WHERE eff) AS p_ok_eff
-                FROM g GROUP BY strategy"""
+                FROM g GROUP BY strategy""",
+            target_params,
         ).fetchall()
         draws_row = con.execute("SELECT count(DISTINCT draw) FROM r").fetchone()
     finally:

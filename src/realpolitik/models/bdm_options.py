@@ -5,7 +5,8 @@ of ambiguities differently (see ``docs/models/bdm.md`` and ``MODELS.md`` §1.1),
 each settlement is written down. :class:`BDMOptions` is that record; ``PRESETS`` names the two readings we ship:
 
 * ``bdm-scholz`` — the Scholz, Calbert & Smith (2011) code as replicated by McKibben-Sanders
-  (``jmckib/bdm-scholz-expected-utility-model``), quirks included, so its published log is reproduced exactly;
+  (``jmckib/bdm-scholz-expected-utility-model``), quirks included, so its published log is reproduced exactly,
+  and its order of arithmetic wherever a near-tie could turn on the last bits (``arithmetic``);
 * ``bdm`` — our recommended reading of the papers (Masad's reading of the 1994 appendix, pairwise probability,
   highest-EU offer, Q = T = 1).
 """
@@ -26,6 +27,7 @@ CompromiseKey = Literal["smallest-move", "lowest-point"]
 CompromisePoint = Literal["proportional", "eu-weighted"]
 Mu = Literal["median", "mean"]
 Range = Literal["scale", "positions"]
+Arithmetic = Literal["fast", "reference", "reference-at-ties"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,14 @@ class BDMOptions:
     range: Range = "scale"
     """Δ, the distance that normalises all utilities: the issue's scale (high − low) or the spread of the
     round-0 positions (Scholz's code)."""
+    arithmetic: Arithmetic = "fast"
+    """How sums and powers are evaluated. ``fast``: the vectorised kernels (sums in the order that is fastest,
+    numpy's powers). ``reference``: the public program's order — its sequential sums over voters and over all
+    (voter, a1, a2) triples, its groupings, the C library's ``pow`` — for every batch row, so the program's
+    trajectory is reproduced bit for bit wherever it is deterministic; O(A³) per round in Python-driven loops.
+    ``reference-at-ties``: ``fast``, and ``reference`` for the rows where a near-tie (an expected utility, a
+    difference of two, or two offers' keys within 1e-11) could be decided by the last bits. The two reference
+    modes reproduce the program, so they need its reading: the ``bdm-scholz`` options."""
 
     def __post_init__(self) -> None:
         for spec in OPTION_SPECS:
@@ -76,6 +86,11 @@ class BDMOptions:
                 raise ValueError(f"bdm option {spec.name}={value!r}: expected one of {spec.choices}")
         if not (0.0 <= self.q <= 1.0 and 0.0 <= self.t <= 1.0):
             raise ValueError(f"bdm options q and t must lie in [0, 1], got q={self.q}, t={self.t}")
+        if self.arithmetic != "fast" and not self.is_program_reading():
+            raise ValueError(
+                f"arithmetic={self.arithmetic!r} evaluates the public program's own formulas, so it needs its "
+                f"reading (the bdm-scholz options {PROGRAM_READING})"
+            )
         if self.risk == "own-alternatives" and self.probability != "pairwise":
             raise ValueError(
                 "risk='own-alternatives' needs probability='pairwise' (the all-triples normaliser "
@@ -84,6 +99,10 @@ class BDMOptions:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def is_program_reading(self) -> bool:
+        """Whether these are the options of the Scholz-faithful program (the formulas its arithmetic evaluates)."""
+        return all(getattr(self, name) == value for name, value in PROGRAM_READING.items())
 
 
 _HELP = {f.name: "" for f in fields(BDMOptions)}
@@ -100,8 +119,28 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
     OptionSpec("t", 1.0, None, "BDM's T: probability a change is for the better (0–1)"),
     OptionSpec("mu", "median", ("median", "mean"), "μ in U_b/U_w (matters only when q < 1)"),
     OptionSpec("range", "scale", ("scale", "positions"), "Δ: issue scale or spread of round-0 positions"),
+    OptionSpec(
+        "arithmetic",
+        "fast",
+        ("fast", "reference", "reference-at-ties"),
+        "fast kernels, the public program's order of sums and pow (reference), or that only where a near-tie decides",
+    ),
 )
 assert {s.name for s in OPTION_SPECS} == set(_HELP), "OPTION_SPECS must list every BDMOptions field"
+
+PROGRAM_READING: dict[str, Any] = {
+    "probability": "all-triples",
+    "vote_risk": "voter",
+    "risk": "across-actors",
+    "perspective": "self",
+    "selection": "class-order",
+    "compromise_key": "lowest-point",
+    "compromise_point": "proportional",
+    "capitulation": False,
+    "q": 1.0,
+    "range": "positions",
+}
+"""The options that are the public program's reading (``bdm_scholz_model.py``); T and μ do not enter at Q = 1."""
 
 PRESETS: dict[str, dict[str, Any]] = {
     "bdm": {},
@@ -117,8 +156,13 @@ PRESETS: dict[str, dict[str, Any]] = {
         "q": 1.0,
         "t": 1.0,
         "range": "positions",
+        "arithmetic": "reference-at-ties",
     },
 }
+
+
+def _program(values: dict[str, Any]) -> bool:
+    return BDMOptions(**{**values, "arithmetic": "fast"}).is_program_reading()
 
 
 def resolve(preset: str, overrides: dict[str, Any]) -> BDMOptions:
@@ -128,4 +172,9 @@ def resolve(preset: str, overrides: dict[str, Any]) -> BDMOptions:
     unknown = set(overrides) - set(_HELP)
     if unknown:
         raise TypeError(f"unknown bdm options {sorted(unknown)} (known: {sorted(_HELP)})")
-    return BDMOptions(**{**PRESETS[preset], **overrides})
+    values = {**PRESETS[preset], **overrides}
+    # a preset's reference arithmetic evaluates the program's formulas; another reading has none to follow
+    chosen = values.get("arithmetic", "fast")
+    if "arithmetic" not in overrides and chosen != "fast" and not _program(values):
+        values["arithmetic"] = "fast"
+    return BDMOptions(**values)

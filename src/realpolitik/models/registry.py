@@ -10,7 +10,7 @@ from .base import ModelSpec
 
 
 def _specs() -> list[ModelSpec]:
-    from . import bdm, compromise, exchange, median, nbs, smp
+    from . import bdm, compromise, ensemble, exchange, median, nbs, smp
 
     return [
         compromise.SPEC,
@@ -19,8 +19,10 @@ def _specs() -> list[ModelSpec]:
         median.SPEC,
         nbs.SPEC,
         exchange.SPEC,
+        exchange.DECIDE_SPEC,
         exchange.RANDOM_SPEC,
         smp.SPEC,
+        ensemble.SPEC,
     ]
 
 

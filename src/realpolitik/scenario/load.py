@@ -8,9 +8,10 @@ from importlib import resources
 from pathlib import Path
 
 from .formats import ScenarioFormat, all_formats
+from .limits import MAX_SCENARIO_BYTES
 from .model import Scenario
 from .problems import Problem, ScenarioError
-from .textfile import decode_text
+from .textfile import decode_text, read_bytes_bounded, too_large
 from .validate import build_scenario
 
 BUILTIN_PACKAGE = "realpolitik.scenario.builtin"
@@ -50,36 +51,37 @@ def detect_format(path_name: str, text: str) -> ScenarioFormat | None:
 
 
 def load(source: str | Path, *, format: str | None = None) -> LoadedScenario:
-    """Load and validate a scenario; raises :class:`ScenarioError` listing every problem with its line."""
+    """Load and validate a scenario; raises :class:`ScenarioError` listing every problem with its line.
+
+    Only a regular file of at most :data:`~realpolitik.scenario.limits.MAX_SCENARIO_BYTES` is read (see
+    :func:`~realpolitik.scenario.textfile.read_bytes_bounded`)."""
     name = str(source)
     data = _builtin_bytes(name) if isinstance(source, str) and not Path(source).exists() else None
     display = f"{name}.yaml" if data is not None else name
     if data is None:
-        path = Path(source)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            hint = f" (built-in scenarios: {', '.join(builtin_names())})"
-            raise ScenarioError([Problem(name, None, (), "no such file or built-in scenario" + hint)]) from None
-        except IsADirectoryError:
-            raise ScenarioError([Problem(name, None, (), "is a directory, not a scenario file")]) from None
-        except OSError as exc:
-            raise ScenarioError([Problem(name, None, (), f"cannot read file: {exc.strerror}")]) from None
-    text = decode_text(data, display)
+        hint = f" (built-in scenarios: {', '.join(builtin_names())})"
+        data = read_bytes_bounded(Path(source), display=name, missing="no such file or built-in scenario" + hint)
+    return load_bytes(data, display, format=format)
+
+
+def load_bytes(data: bytes, name: str, *, format: str | None = None) -> LoadedScenario:
+    """Validate a scenario given as bytes (an upload, a built-in); ``name`` is shown in problems and, by its
+    suffix, helps tell the format. Bytes over ``MAX_SCENARIO_BYTES`` are refused before they are decoded."""
+    if len(data) > MAX_SCENARIO_BYTES:
+        raise too_large(name, len(data))
+    text = decode_text(data, name)
     if format is not None:
         formats = all_formats()
         if format not in formats:
-            raise ScenarioError(
-                [Problem(display, None, (), f"unknown format {format!r} (known: {', '.join(formats)})")]
-            )
+            raise ScenarioError([Problem(name, None, (), f"unknown format {format!r} (known: {', '.join(formats)})")])
         fmt = formats[format]
     else:
-        detected = detect_format(display if data is not None else name, text)
+        detected = detect_format(name, text)
         if detected is None:
             raise ScenarioError(
                 [
                     Problem(
-                        display,
+                        name,
                         1,
                         (),
                         "cannot tell the file's format; name it with --format " + "|".join(all_formats()),
@@ -87,9 +89,9 @@ def load(source: str | Path, *, format: str | None = None) -> LoadedScenario:
                 ]
             )
         fmt = detected
-    raw, lines = fmt.read(text, display)
-    scenario = build_scenario(raw, lines, display)
-    return LoadedScenario(scenario, display, fmt.name, hashlib.sha256(data).hexdigest())
+    raw, lines = fmt.read(text, name)
+    scenario = build_scenario(raw, lines, name)
+    return LoadedScenario(scenario, name, fmt.name, hashlib.sha256(data).hexdigest())
 
 
 def load_scenario(source: str | Path, *, format: str | None = None) -> Scenario:

@@ -12,7 +12,10 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
+
+from .indicators import Indicator, Supersedes
+from .values import check_plain
 
 Id = Annotated[
     str,
@@ -27,7 +30,15 @@ RESERVED_IDS = frozenset({"channel", "coalition"})
 
 
 class Frozen(BaseModel):
+    """Every scenario element: immutable, no unknown fields, and only finite, bounded numbers and clean text in any
+    field (:func:`realpolitik.scenario.values.check_plain`), however the element was made."""
+
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain_values(cls, value: Any) -> Any:
+        return check_plain(value)
 
 
 class Documented(Frozen):
@@ -332,8 +343,12 @@ class Scenario(Documented):
     outcomes: list[Outcome] = Field(
         default_factory=list, description="What happened (schema 2): realised levels per issue, dated, with sources."
     )
-    supersedes: Id | None = Field(
-        default=None, description="The id of the scenario this version replaces (schema 2); the older one is kept."
+    supersedes: Supersedes | None = Field(
+        default=None,
+        description="The version this one replaces (schema 2): its id or built-in name, or {id, file, sha256}.",
+    )
+    indicators: list[Indicator] = Field(
+        default_factory=list, description="Evidence mapped onto issue levels (schema 2): event or CSV series."
     )
     metadata: dict[str, Any] = Field(default_factory=dict, description="Free-form extras kept on round trips.")
 

@@ -40,7 +40,9 @@ class Problem:
     def __str__(self) -> str:
         line = self.line if self.line is not None else 1
         message = " ".join(self.message.split("\n"))
-        return f"{self.file}:{line}: {format_loc(self.loc)}: {message}"
+        text = f"{self.file}:{line}: {format_loc(self.loc)}: {message}"
+        # a file name of undecodable bytes holds lone surrogates: shown escaped, so any stream can print the line
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class ScenarioError(Exception):

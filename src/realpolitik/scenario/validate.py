@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
+from .indicators import Indicator, check_indicators
+from .limits import MAX_MAGNITUDE
 from .model import (
     RESERVED_IDS,
     Actor,
@@ -33,6 +35,7 @@ from .model import (
     Strategy,
 )
 from .problems import LineMap, Loc, Problem, ScenarioError
+from .values import document_problems
 
 STANCE_FIELDS = ("position", "salience")
 
@@ -63,21 +66,30 @@ def build_scenario(data: Any, lines: LineMap, name: str) -> Scenario:
         for loc, line in list(lines.items()):
             if loc[:1] == ("channels",) and len(loc) > 1:
                 lines.set(("channels", "links", *loc[1:]), line)
+    # non-finite numbers, broken text and sizes first: the reference checks would only trip over them
+    hostile = document_problems(data, lines, name)
+    if any(p.loc[:1] in (("actors",), ("issues",)) and "over the bound" in p.message for p in hostile):
+        raise ScenarioError(hostile)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems, seen = [], set()
+        problems, seen = list(hostile), {(p.loc, p.message) for p in hostile}
         for err in exc.errors():
             loc = _pydantic_loc(err["loc"])
             key = (loc, _clean_message(err))
+            if any(p.loc and loc[: len(p.loc)] == p.loc for p in hostile):
+                continue  # said already, in the value's own words
             if key not in seen:  # unions report one failure per branch; one line is enough
                 seen.add(key)
                 problems.append(lines.problem(name, loc, key[1]))
-        for loc, msg in _salvaged_references(data):
-            if (loc, msg) not in seen:
-                seen.add((loc, msg))
-                problems.append(lines.problem(name, loc, msg))
+        if not hostile:
+            for loc, msg in _salvaged_references(data):
+                if (loc, msg) not in seen:
+                    seen.add((loc, msg))
+                    problems.append(lines.problem(name, loc, msg))
         raise ScenarioError(problems) from None
+    if hostile:
+        raise ScenarioError(hostile)
     problems = [lines.problem(name, loc, msg) for loc, msg in check_references(scenario)]
     if problems:
         raise ScenarioError(problems)
@@ -93,8 +105,9 @@ _ELEMENTS: dict[str, type[BaseModel]] = {
     "targets": Goal,
     "outcomes": Outcome,
     "bibliography": Source,
+    "indicators": Indicator,
 }
-_WIDE = 1e300
+_WIDE = MAX_MAGNITUDE
 # Stand-ins for elements that failed their own checks but have an id: references to them are not "unknown", and
 # they are wide and neutral enough to raise nothing of their own (their own problems are already reported).
 _STAND_INS: dict[str, Any] = {
@@ -102,9 +115,12 @@ _STAND_INS: dict[str, Any] = {
     "issues": lambda i: Issue(id=i, name=i, scale=Scale(low=-_WIDE, high=_WIDE)),
     "interventions": lambda i: Intervention(id=i),
 }
-_INDEX_IN_TEXT = re.compile(r"\b(actors|issues|stances|interventions|strategies|targets|bibliography)\[(\d+)\]")
+_INDEX_IN_TEXT = re.compile(
+    r"\b(actors|issues|stances|interventions|strategies|targets|bibliography|indicators)\[(\d+)\]"
+)
 Where = dict[tuple[str, ...], list[int]]
 _SCALARS: dict[str, TypeAdapter[Any]] = {
+    "schema_version": TypeAdapter(Literal[1, 2]),
     "client": TypeAdapter(Id),
     "salience_scale": TypeAdapter(Annotated[float, Field(gt=0)]),
 }
@@ -310,6 +326,8 @@ def check_references(s: Scenario) -> list[tuple[Loc, str]]:
             out.append(
                 (("outcomes", i, "date"), f"outcome dated {outcome.date} precedes the scenario's as_of {s.as_of}")
             )
+    scales = {i.id: (i.scale.low, i.scale.high) for i in s.issues if i.scale.low < i.scale.high}
+    out += check_indicators(s.indicators, actors, scales, source_ids if s.bibliography else set())
     out += _schema_2_fields(s)
     if s.client is not None and s.client not in actors:
         out.append((("client",), f"unknown actor {s.client!r}"))
@@ -390,6 +408,7 @@ def _schema_2_fields(s: Scenario) -> list[tuple[Loc, str]]:
     out += [(("outcomes",), f"outcomes {SCHEMA_2}")] if s.outcomes else []
     out += [(("horizon",), f"horizon {SCHEMA_2}")] if s.horizon else []
     out += [(("supersedes",), f"supersedes {SCHEMA_2}")] if s.supersedes else []
+    out += [(("indicators",), f"indicators {SCHEMA_2}")] if s.indicators else []
     return out
 
 

@@ -10,13 +10,24 @@ the brief give the same numbers for the same request. Shapes are declared in :mo
 * :mod:`.routes_forecast`: ``/scenarios/{id}/forecast``
 * :mod:`.routes_figures`: ``/scenarios/{id}/figures/…``, ``/jobs/{id}/figures/…``
 * :mod:`.routes_jobs`: ``/jobs`` (start, list, status, cancel, results)
+* :mod:`.routes_editor`: ``/scenarios/{id}/document``, ``…/validate-document``, ``…/versions``, ``/diff``
+* :mod:`.routes_brief`: ``/scenarios/{id}/brief`` (a brief job), ``/jobs/{id}/brief``
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import routes_events, routes_figures, routes_forecast, routes_jobs, routes_meta, routes_scenarios
+from . import (
+    routes_brief,
+    routes_editor,
+    routes_events,
+    routes_figures,
+    routes_forecast,
+    routes_jobs,
+    routes_meta,
+    routes_scenarios,
+)
 from .common import Services
 from .schemas import ERRORS
 
@@ -33,6 +44,8 @@ def build_router() -> APIRouter:
         routes_forecast,
         routes_figures,
         routes_jobs,
+        routes_editor,
+        routes_brief,
     ):
         router.include_router(module.router)
     return router

@@ -21,10 +21,14 @@ router = APIRouter(tags=["forecast"])
 def model_result(run: workflow.ModelRun) -> ModelResult:
     """One model's answer; a model that failed on the scenario is a result with its error, not a server error."""
     if run.error is not None:
-        return ModelResult(model=run.name, error=run.error)
+        return ModelResult(model=run.name, track_record=run.track_record, error=run.error)
     traj = run.trajectory
     return ModelResult(
-        model=run.name, rounds=traj.rounds, forecast=run.forecast(), issues=traj.to_json_dict()["issues"]
+        model=run.name,
+        track_record=run.track_record,
+        rounds=traj.rounds,
+        forecast=run.forecast(),
+        issues=traj.to_json_dict()["issues"],
     )
 
 

@@ -8,14 +8,17 @@ keeps only a known format suffix so that format detection works as it does on th
 from __future__ import annotations
 
 import re
-import tempfile
 import threading
 from pathlib import Path
 
-from ..provenance import atomic_write_bytes
+from ..provenance import atomic_write_bytes, clean_leftovers
 from ..scenario import LoadedScenario, ScenarioError, builtin_names, load
 from ..scenario.formats import all_formats
+from ..scenario.load import load_bytes
+from ..scenario.model import Scenario
 from ..scenario.problems import Problem
+from ..workflows.editor import write_version
+from ..workflows.errors import RequestError
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,79}$")
 
@@ -30,27 +33,32 @@ def safe_suffix(filename: str | None) -> str:
     return suffix if suffix in allowed_suffixes() else ""
 
 
+def shown_name(filename: str | None) -> str:
+    """The upload's file name as problems show it: its last part, at most 100 characters, printable."""
+    name = Path(filename or "upload").name or "upload"
+    name = "".join(c if c.isprintable() else "?" for c in name)[:100]
+    return name.encode("utf-8", "replace").decode("utf-8")
+
+
 def parse_upload(data: bytes, filename: str | None, *, format: str | None = None) -> LoadedScenario:
-    """Validate uploaded bytes as a scenario (through a private temporary file, as the CLI would read it)."""
+    """Validate uploaded bytes as a scenario, with the bounds of a file on the command line (size, YAML aliases,
+    finite numbers, clean text); problems name the client's file name. Nothing is written to disk."""
     suffix = safe_suffix(filename)
-    with tempfile.TemporaryDirectory(prefix="realpolitik-upload-") as tmp:
-        path = Path(tmp) / f"upload{suffix}"
-        path.write_bytes(data)
-        try:
-            loaded = load(path, format=format)
-        except ScenarioError as exc:
-            # problems name the temporary path; show the client's file name instead
-            shown = Path(filename or "upload").name
-            raise ScenarioError([Problem(shown, p.line, p.loc, p.message) for p in exc.problems]) from None
-    return LoadedScenario(loaded.scenario, Path(filename or "upload").name, loaded.format, loaded.sha256)
+    shown = shown_name(filename)
+    try:
+        loaded = load_bytes(data, f"upload{suffix}", format=format)
+    except ScenarioError as exc:
+        raise ScenarioError([Problem(shown, p.line, p.loc, p.message) for p in exc.problems]) from None
+    return LoadedScenario(loaded.scenario, shown, loaded.format, loaded.sha256)
 
 
 class ScenarioStore:
-    """Built-in scenarios (read-only) and uploads (``DATA/scenarios/ID.SUFFIX``)."""
+    """Built-in scenarios (read-only), uploads and versions saved by the editor (``DATA/scenarios/ID.SUFFIX``)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
+        clean_leftovers(self.folder)  # temporary files of uploads a killed server was writing
         self._lock = threading.Lock()
         self._cache: dict[str, LoadedScenario] = {}
 
@@ -100,3 +108,43 @@ class ScenarioStore:
         stored = self.get(sid)
         assert stored is not None
         return sid, stored
+
+    def stored_file(self, scenario_id: str) -> str | None:
+        """The stored file's name (``ID.yaml``) of an upload or saved version; None for a built-in."""
+        if scenario_id in builtin_names():
+            return None
+        path = self._upload_path(scenario_id)
+        return path.name if path is not None else None
+
+    def save_version(self, scenario_id: str, text: str, *, overwrite: bool = False) -> LoadedScenario:
+        """Store a version saved by the editor as ``ID.yaml``, atomically; an existing upload or version is replaced
+        only with ``overwrite``, a built-in never (``RequestError``)."""
+        if not ID_RE.match(scenario_id):
+            raise RequestError(f"{scenario_id!r} is not a scenario id", parameter="id")
+        if scenario_id in builtin_names():
+            raise RequestError(f"{scenario_id} is a built-in scenario; save under another id", parameter="id")
+        target = self.folder / f"{scenario_id}.yaml"
+        with self._lock:
+            existing = self._upload_path(scenario_id)
+            if existing is not None and not overwrite:
+                raise RequestError(f"{scenario_id} exists; confirm to replace it", parameter="overwrite")
+            write_version(target, text, overwrite=True)
+            for old in self.folder.glob(f"{scenario_id}.*"):
+                if old.stem == scenario_id and old != target and old.suffix in allowed_suffixes():
+                    old.unlink(missing_ok=True)
+            self._cache.pop(scenario_id, None)
+        stored = self.get(scenario_id)
+        assert stored is not None
+        return stored
+
+    def scenarios(self) -> dict[str, Scenario]:
+        """Every scenario that loads, by the id it is served under (those that do not are left out)."""
+        out = {}
+        for sid, _ in self.ids():
+            try:
+                loaded = self.get(sid)
+            except ScenarioError:
+                continue
+            if loaded is not None:
+                out[sid] = loaded.scenario
+        return out

@@ -55,6 +55,9 @@ class ForecastRequest(BaseModel):
 
 class ModelResult(BaseModel):
     model: str
+    track_record: str | None = Field(
+        default=None, description="The model's error on EU legislation (DEU III), out of fold, in words."
+    )
     error: str | None = None
     rounds: int = 0
     forecast: dict[str, float] = Field(default_factory=dict)

@@ -98,8 +98,9 @@ def _headline(lab: Mapping[str, Any], client: str, names: Mapping[str, str]) -> 
                 f"{' and '.join(who)} cannot be told apart on " + ", ".join(c.split(" ", 2)[-1] for c in criteria)
             )
     model = lab.get("model", "the")
+    record = f" ({lab['track_record']})" if lab.get("track_record") else ""
     return (
-        f"Under the {model} model and these estimates, for {client}: " + "; ".join(parts) + f" ({lab['draws']} "
+        f"Under the {model} model{record} and these estimates, for {client}: " + "; ".join(parts) + f" ({lab['draws']} "
         "draws; a strategy is named alone only where its paired difference to every other has a 95 % interval "
         "excluding zero)."
     )

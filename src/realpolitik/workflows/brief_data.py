@@ -11,17 +11,20 @@ gives the same numbers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from ..lab.experiment import Target
 from ..lab.sampling import FloatArray, uncertain_inputs
 from ..models import available_models
+from ..models.records import describe
 from ..scenario import LoadedScenario
 from ..scenario.model import Scenario
 from .bottom_line import BottomLine, bottom_line
-from .defaults import BRIEF_DRAWS, lab_model
+from .defaults import BRIEF_DRAWS, REFERENCE_PRESETS, default_model, lab_model
 from .diff import SinceData
 from .edits import StanceEdit, apply_edits
 from .errors import RequestError
@@ -72,6 +75,14 @@ class BriefData:
     lab_note: str
     events: dict[str, Any] | None
     bottom_line: BottomLine | None = None
+    default_name: str = ""
+    """The model the brief leads with (the lab's model: the default unless the request named one)."""
+    default_reason: str = ""
+    """Why it is the default (empty when the request named one)."""
+    scored: list[dict[str, Any]] = field(default_factory=list)
+    """Each model's score against the scenario's recorded outcomes (:mod:`.score`), when it records any."""
+    across_models: list[dict[str, Any]] = field(default_factory=list)
+    """The strategy comparison under each other model (:func:`compare_across_models`)."""
     indicators: dict[str, Any] | None = None
     """Issue indicators: observed levels with bands, signposts and findings (:mod:`.indicators`)."""
     since: SinceData | None = None
@@ -119,7 +130,9 @@ def check(request: BriefRequest) -> tuple[Target, ...]:
     if request.draws < 1:
         raise RequestError("draws must be at least 1", parameter="draws")
     registry = available_models()
-    unknown = [m for m in (*request.models, request.lab_model or lab_model()) if m not in registry]
+    unknown = [
+        m for m in (*request.models, request.lab_model or lab_model(request.scenario.scenario)) if m not in registry
+    ]
     if unknown:
         raise RequestError(
             f"unknown model(s): {', '.join(unknown)} (available: {', '.join(registry)})", parameter="models"
@@ -140,7 +153,7 @@ def brief_data(request: BriefRequest, lab_out: Path, progress: Progress = silent
     fc = forecast(
         ForecastRequest(loaded, request.models, seed=request.seed, edits=request.edits, band_draws=request.draws)
     )
-    lab, note = None, ""
+    lab, note, across = None, "", []
     if not s.strategies:
         note = "The scenario defines no strategies, so there is nothing to compare."
     elif s.client is None:
@@ -158,6 +171,8 @@ def brief_data(request: BriefRequest, lab_out: Path, progress: Progress = silent
         )
         lab = LabData.from_result(run_lab(lab_request, progress))
         _screen(lab, request, progress)
+        ran = [r.name for r in fc.runs if r.error is None]
+        across = compare_across_models(lab_request, lab.model, ran, progress)
     events = None
     if request.events_workspace is not None:
         progress("event evidence")
@@ -167,11 +182,25 @@ def brief_data(request: BriefRequest, lab_out: Path, progress: Progress = silent
     words = (
         None
         if lab is None
-        else bottom_line(s, {**lab.summary, "model": lab.model, "client": lab.client}, lab.outcomes, fc.runs)
+        else bottom_line(
+            s,
+            {**lab.summary, "model": lab.model, "client": lab.client, "track_record": describe(lab.model)},
+            lab.outcomes,
+            fc.runs,
+        )
     )
     data = BriefData(
         s, loaded.source, loaded.sha256, request.seed, request.draws, list(fc.runs), lab, note, events, words
     )
+    data.across_models = across
+    chosen = default_model(s)
+    data.default_name = request.lab_model or chosen.name
+    if request.lab_model is None:
+        data.default_reason = chosen.reason
+    if s.outcomes:
+        from .score import ScoreRequest, score
+
+        data.scored = score(ScoreRequest(loaded, request.models, draws=request.draws, seed=request.seed)).summary()
     return living(data, request, lab_out)
 
 
@@ -219,6 +248,29 @@ def living(data: BriefData, request: BriefRequest, lab_out: Path) -> BriefData:
         body = entry_body(loaded, data.forecasts, lab_doc, draws=request.draws, seed=request.seed, origin="brief")
         data.ledger_entry = append(request.record, body)
     return data
+
+
+def compare_across_models(
+    request: LabRequest, default: str, models: Sequence[str], progress: Progress
+) -> list[dict[str, Any]]:
+    """The same comparison (same draws, same seed) under every other model that runs on the scenario, so a reader
+    sees whether an advantage holds across models; and, per model, the strategies that change no outcome in any
+    draw (e.g. channel-only interventions under models that do not use channels)."""
+    out = []
+    others = [m for m in models if m != default and m not in REFERENCE_PRESETS]
+    for n, model in enumerate(others):
+        progress("strategy lab across models", n, len(others))
+        assert request.out is not None
+        result = run_lab(replace(request, model=model, out=request.out / f"model-{model}"))
+        outcomes = result.outcomes()
+        base = outcomes.get("status_quo")
+        inert = [
+            s
+            for s, by_issue in outcomes.items()
+            if base is not None and s != "status_quo" and all(np.array_equal(v, base[i]) for i, v in by_issue.items())
+        ]
+        out.append({"model": model, "ranking": result.summary["ranking"], "no_effect": inert})
+    return out
 
 
 def _screen(lab: LabData, request: BriefRequest, progress: Progress) -> None:

@@ -18,14 +18,29 @@ Rules (all thresholds are fields of :class:`CheckRules`):
 * ``opposed_without_conflict``: stances far apart (>= ``opposed``) yet no conflict event (quad 3-4) among at least
   ``min_events`` events.
 * ``no_coverage`` / ``unmapped_actor`` / ``not_assessable``: what could not be checked, and why.
+
+Issue levels (:mod:`realpolitik.workflows.indicators`), for each of the scenario's ``indicators``:
+
+* ``indicator_level``: the observed level over the indicator's window, with its band and the evidence;
+* ``indicator_vs_status_quo``: the band and the status quo's range (or point) do not overlap;
+* ``indicator_vs_forecast``: a model's forecast (its 5–95 % band with ``draws``, else its point) lies outside the
+  observed band;
+* ``signpost``: a change point on the indicator's series (PELT, as ``realpolitik events alerts``);
+* ``indicator_no_data``: the indicator could not be read, and why.
+
+Evidence warnings, per source and per indicator: ``stale_evidence`` (the window ends more than ``stale_days``
+before the scenario's as_of, or the data end more than ``stale_days`` before the window does),
+``evidence_after_as_of`` (the data start after the scenario's as_of) and ``short_evidence`` (the data cover less
+than ``min_coverage`` of the window; the warning says how much).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -33,6 +48,10 @@ from ..events import actors as actors_mod
 from ..events import store
 from ..events.errors import EventsError
 from ..scenario.model import Scenario
+
+if TYPE_CHECKING:
+    from .forecast import ModelRun
+    from .indicators import Reading
 
 CAVEAT = (
     "Evidence is event-data counts (GDELT/ICEWS, machine-coded from news): they follow media coverage and "
@@ -50,6 +69,8 @@ class CheckRules:
     aligned: float = 0.15
     opposed: float = 0.5
     conflict_share: float = 0.25
+    stale_days: int = 30
+    min_coverage: float = 0.8
 
 
 @dataclass(frozen=True)
@@ -62,6 +83,7 @@ class Finding:
     scenario: dict[str, Any] = field(default_factory=dict)
     evidence: dict[str, Any] = field(default_factory=dict)
     caveat: str = CAVEAT
+    issue: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -331,28 +353,234 @@ def _check(
     return findings
 
 
+def _days(a: dt.date, b: dt.date) -> int:
+    return abs((b - a).days)
+
+
+def evidence_warnings(
+    scenario: Scenario,
+    ranges: dict[str, tuple[dt.date, dt.date]],
+    window: tuple[dt.date, dt.date],
+    rules: CheckRules = CheckRules(),
+    *,
+    what: str = "events",
+    issue: str | None = None,
+    prefix: str = "",
+) -> list[Finding]:
+    """Stale, late and short evidence: per source, the data's first and last date against the window (first and
+    last day) and the scenario's as_of. With ``issue`` (an indicator's warnings), ``prefix`` starts each message and
+    the window's own distance from as_of is left to the check's warning."""
+    start, end = window
+    as_of = scenario.as_of
+    span = f"{start}..{end}"
+    days = (end - start).days + 1
+    ev = {"window": [str(start), str(end)], "window_days": days}
+    found: list[Finding] = []
+
+    def warn(kind: str, message: str, **evidence: Any) -> None:
+        found.append(
+            Finding(kind, ("*", "*"), message, None, (str(start), str(end)), {}, {**ev, **evidence}, CAVEAT, issue)
+        )
+
+    if issue is None and as_of is not None and end < as_of - dt.timedelta(days=rules.stale_days):
+        warn(
+            "stale_evidence",
+            f"The evidence window {span} ends {_days(end, as_of)} days before the scenario's as_of {as_of}: the "
+            "scenario is compared with older evidence.",
+            as_of=str(as_of),
+        )
+    for name, (lo, hi) in sorted(ranges.items()):
+        label = prefix + (f"{name} {what}" if name else what)
+        data = {"source": name, "data_from": str(lo), "data_to": str(hi)}
+        if hi < end - dt.timedelta(days=rules.stale_days):
+            warn(
+                "stale_evidence",
+                f"{label} end on {hi}, {_days(hi, end)} days before the end of the window ({end}).",
+                **data,
+            )
+        if as_of is not None and lo > as_of:
+            warn(
+                "evidence_after_as_of",
+                f"{label} start on {lo}, {_days(as_of, lo)} days after the scenario's as_of {as_of}: they describe a "
+                "later time than the scenario's numbers.",
+                as_of=str(as_of),
+                **data,
+            )
+        covered = max(0, (min(hi, end) - max(lo, start)).days + 1)
+        if covered < rules.min_coverage * days:
+            warn(
+                "short_evidence",
+                f"{label} cover {covered} of the {days} days of the window {span} ({covered / days:.0%}); "
+                f"they run {lo}..{hi}.",
+                covered_days=covered,
+                **data,
+            )
+    return found
+
+
+def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    tol = 1e-9 * max(1.0, *map(abs, (*a, *b)))
+    return a[0] <= b[1] + tol and b[0] <= a[1] + tol
+
+
+def _level_text(level: tuple[float, float, float]) -> str:
+    return f"{level[0]:.3g} [{level[1]:.3g}–{level[2]:.3g}]"
+
+
+def indicator_findings(
+    scenario: Scenario, readings: Sequence[Reading], runs: Sequence[ModelRun] = (), rules: CheckRules = CheckRules()
+) -> list[Finding]:
+    """Per indicator: its observed level, and where it disagrees with the status quo or a model's forecast beyond
+    the band; signposts; and evidence warnings. ``readings`` come from :func:`~.indicators.read_indicators`,
+    ``runs`` from a forecast of the same scenario."""
+    found: list[Finding] = []
+    for r in readings:
+        found += _reading_findings(scenario, r, runs, rules)
+    return found
+
+
+def _reading_findings(scenario: Scenario, r: Reading, runs: Sequence[ModelRun], rules: CheckRules) -> list[Finding]:
+    from .text import estimate
+
+    ind = r.indicator
+    sq = scenario.issue(ind.issue).status_quo
+    actors: tuple[str, str] | tuple[str] = (ind.events.dyad[0], ind.events.dyad[1]) if ind.events else (ind.issue,)
+    win = (str(r.window[0]), str(r.window[1]))
+    base = {"indicator": ind.id, "issue": ind.issue}
+    scen: dict[str, Any] = {**base, "status_quo": None if sq is None else sq.model_dump(mode="json")}
+    found: list[Finding] = []
+
+    def add(kind: str, message: str, scen_: dict[str, Any] = scen, evid: dict[str, Any] | None = None) -> None:
+        found.append(Finding(kind, actors, message, r.kind, win, scen_, evid or r.to_json_dict(), r.caveat, ind.issue))
+
+    if r.data_range is not None:
+        name = ", ".join(r.datasets) if r.kind == "events" else ind.id
+        what = "events" if r.kind == "events" else "CSV rows"
+        prefix = f"{ind.issue} (indicator {ind.id}): "
+        found += evidence_warnings(
+            scenario, {name: r.data_range}, r.window, rules, what=what, issue=ind.issue, prefix=prefix
+        )
+    if r.level is None:
+        add("indicator_no_data", r.describe())
+    else:
+        add("indicator_level", r.describe() + f" The scenario's status quo: {estimate(sq)}.")
+    for sp in r.signposts:
+        note = f" Near a known break: {sp.note}." if sp.note else ""
+        add(
+            "signpost",
+            f"{ind.issue} (indicator {ind.id}): change point in the {ind.per} of {sp.period}: {sp.before:.3g} → "
+            f"{sp.after:.3g} a {ind.per}, level {sp.level_before:.3g} → {sp.level_after:.3g} (PELT over "
+            f"{len(r.series)} whole {ind.per}s of the series).{note}",
+            evid={**base, **sp.to_json_dict()},
+        )
+    if r.level is None:
+        return found
+    band = (r.level[1], r.level[2])
+    if sq is not None:
+        sq_range = (sq.low, sq.high) if sq.low is not None and sq.high is not None else (sq.value, sq.value)
+        if not _overlap(band, sq_range):
+            side = "above" if band[0] > sq_range[1] else "below"
+            add(
+                "indicator_vs_status_quo",
+                f"{ind.issue}: the observed level {_level_text(r.level)} over {win[0]}..{win[1]} lies {side} the "
+                f"scenario's status quo {estimate(sq)} (as of {scenario.as_of}); the two ranges do not overlap. "
+                f"Evidence: {r.describe()}",
+            )
+    horizon = scenario.horizon_end()
+    when = f"for {horizon} (as_of + horizon)" if horizon else "at the end of bargaining"
+    for run in runs:
+        if run.error is not None:
+            continue
+        x = float(run.forecast()[ind.issue])
+        fb = run.band.get(ind.issue)
+        if not _overlap(band, (fb[0], fb[2]) if fb else (x, x)):
+            shown = f"{x:.3g} [{fb[0]:.3g}–{fb[2]:.3g}]" if fb else f"{x:.3g}"
+            add(
+                "indicator_vs_forecast",
+                f"{ind.issue}: model {run.name} forecasts {shown} {when}; the observed level over "
+                f"{win[0]}..{win[1]} is {_level_text(r.level)}, and the two do not overlap.",
+                {**scen, "model": run.name, "forecast": x, "forecast_band": list(fb) if fb else None},
+            )
+    return found
+
+
 @dataclass(frozen=True)
 class CheckRequest:
-    """The assumption check as a request: a scenario against a workspace's events in a window ending ``as_of``."""
+    """The assumption check as a request: a scenario against a workspace's events in a window ending ``as_of``.
+
+    ``workspace`` None checks only the indicators that read CSV series. ``source`` is the scenario's file (CSV
+    paths are relative to it). Indicators are also compared with every model in ``models`` (empty: all), with a
+    5–95 % band over ``draws`` input draws (0: the point forecast)."""
 
     scenario: Scenario
-    workspace: Path
+    workspace: Path | None
     window: int = 180
     as_of: dt.date | None = None
     actors_file: Path | None = None
+    source: str | None = None
+    models: tuple[str, ...] = ()
+    draws: int = 0
+    seed: int = 0
+    rules: CheckRules = CheckRules()
+
+
+def _workspace_part(request: CheckRequest) -> tuple[list[Finding], dt.date | None]:
+    """Evidence warnings and channel findings from the workspace, and the window's end."""
+    assert request.workspace is not None
+    table = actors_mod.load_actors(request.actors_file)
+    con = store.connect(request.workspace, read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT source, min(event_date), max(event_date) FROM events WHERE event_date IS NOT NULL GROUP BY 1"
+        ).fetchall()
+        ranges = {str(src): (lo, hi) for src, lo, hi in rows}
+        end = request.as_of or request.scenario.as_of or max((hi for _, hi in ranges.values()), default=None)
+        findings = check_assumptions(
+            request.scenario, con, window=request.window, as_of=end, rules=request.rules, actor_table=table
+        )
+    finally:
+        con.close()
+    if end is None:
+        return findings, None
+    start = end - dt.timedelta(days=request.window - 1)
+    return evidence_warnings(request.scenario, ranges, (start, end), request.rules) + findings, end
+
+
+def _indicator_part(request: CheckRequest, end: dt.date | None) -> list[Finding]:
+    from ..scenario.load import LoadedScenario
+    from .forecast import ForecastRequest, forecast
+    from .indicators import read_indicators
+
+    s = request.scenario
+    if not s.indicators:
+        return []
+    end = end or request.as_of or s.as_of
+    if end is None:
+        return [Finding("indicator_no_data", ("*", "*"), "No as-of date: give --as-of (the scenario has no as_of).")]
+    readings = read_indicators(
+        s, end, source=request.source, workspace=request.workspace, actors_file=request.actors_file
+    )
+    runs: list[ModelRun] = []
+    if any(r.level is not None for r in readings):
+        loaded = LoadedScenario(s, request.source or f"<{s.id}>", "object", "")
+        runs = list(forecast(ForecastRequest(loaded, request.models, seed=request.seed, band_draws=request.draws)).runs)
+    return indicator_findings(s, readings, runs, request.rules)
 
 
 def check(request: CheckRequest) -> list[Finding]:
-    """Run the check; a missing or unreadable workspace is the caller's error (:class:`RequestError`)."""
+    """Run the check: evidence warnings, channel and alignment findings, then issue levels. A missing or unreadable
+    workspace is the caller's error (:class:`RequestError`)."""
     from .errors import RequestError
 
-    if not request.workspace.is_file():
+    if request.workspace is not None and not request.workspace.is_file():
         raise RequestError(f"{request.workspace}: no such workspace", parameter="workspace")
+    if request.window < 1:
+        raise RequestError("window must be at least one day", parameter="window")
+    if request.draws < 0:
+        raise RequestError("draws must be >= 0", parameter="draws")
     try:
-        table = actors_mod.load_actors(request.actors_file)
-        return check_assumptions(
-            request.scenario, request.workspace, window=request.window, as_of=request.as_of, actor_table=table
-        )
+        found, end = _workspace_part(request) if request.workspace is not None else ([], None)
+        return found + _indicator_part(request, end)
     except EventsError as exc:
         raise RequestError(str(exc), parameter="workspace") from None
     except duckdb.Error as exc:  # a file that is not a DuckDB database

@@ -23,10 +23,11 @@ from ..models.trajectory import Trajectory
 from ..randomness import model_seed_sequence
 from ..scenario import LoadedScenario
 from ..scenario.model import Scenario
-from .defaults import FORECAST_MODEL
+from .defaults import FORECAST_MODEL, NO_BAND, DefaultModel, default_model
 from .diagnostics import THRESHOLD, RoundZero, round_zero
 from .edits import StanceEdit, apply_edits
 from .errors import RequestError
+from .limits import check_draws, check_model_memory, check_rounds, check_seed
 from .results import Tabular
 
 Band = tuple[float, float, float]
@@ -46,6 +47,14 @@ class ForecastRequest:
     edits: tuple[StanceEdit, ...] = ()
     band_draws: int = 0
     round_zero_threshold: float = THRESHOLD
+    band_models: tuple[str, ...] | None = None
+    """Models that get a band (None: every model but the slow reference presets of ``defaults.NO_BAND``)."""
+
+    def wants_band(self, model: str) -> bool:
+        return model in self.band_models if self.band_models is not None else model not in NO_BAND
+
+    allow_large: bool = False
+    """Run a model even when its estimated memory is over ``MAX_MODEL_BYTES`` (the CLI's ``--allow-large``)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,13 @@ class ModelRun:
     @property
     def name(self) -> str:
         return self.spec.name
+
+    @property
+    def track_record(self) -> str | None:
+        """``error on EU legislation (DEU III), out of fold: 23.2 [21.0, 25.3]`` (None without a record)."""
+        from ..models.records import describe
+
+        return describe(self.spec.name)
 
     @property
     def title(self) -> str:
@@ -97,6 +113,8 @@ class ForecastResult(Tabular):
     runs: tuple[ModelRun, ...]
     round_zero: tuple[RoundZero, ...] = ()
     """Issues whose outcome under the scenario's own rules, before bargaining, is far from the status quo."""
+    default: DefaultModel | None = None
+    """The default model and why, when the request named none."""
 
     def run(self, model: str) -> ModelRun:
         return next(r for r in self.runs if r.name == model)
@@ -105,6 +123,9 @@ class ForecastResult(Tabular):
         """One model's documented JSON (``realpolitik forecast --format json``) when one was asked for."""
         issues = list(self.request.issues) or None
         doc = self.runs[0].trajectory.to_json_dict(issues=issues)
+        doc["track_record"] = self.runs[0].track_record
+        if self.default is not None:
+            doc["model_reason"] = f"the default model: {self.default.reason}"
         doc["round_zero"] = [r.to_json_dict() for r in self.round_zero if issues is None or r.issue in issues]
         return doc
 
@@ -141,9 +162,10 @@ class ForecastResult(Tabular):
         }
 
 
-def _specs(request: ForecastRequest) -> list[ModelSpec]:
+def _specs(request: ForecastRequest, default: DefaultModel | None) -> list[ModelSpec]:
     registry = available_models()
-    names = list(dict.fromkeys(request.models)) or list(registry)
+    named = [default.name if m == FORECAST_MODEL and default else m for m in request.models]
+    names = list(dict.fromkeys(named)) or list(registry)
     unknown = [m for m in names if m not in registry]
     if unknown:
         raise RequestError(
@@ -199,9 +221,8 @@ def _run_one(request: ForecastRequest, scenario: Scenario, arrays: Arrays, spec:
         traj = spec(arrays, rounds=request.rounds, rng=request.seed, **applied)
         if not np.all(np.isfinite(traj.forecast)):
             raise ValueError("the model returned a non-finite forecast")
-        samples = sampled_forecasts(
-            scenario, spec, applied, seed=request.seed, draws=request.band_draws, rounds=request.rounds
-        )
+        draws = request.band_draws if request.wants_band(spec.name) else 0
+        samples = sampled_forecasts(scenario, spec, applied, seed=request.seed, draws=draws, rounds=request.rounds)
     except (TypeError, ValueError) as exc:
         if user:  # a value of the right name but the wrong kind is the caller's error
             raise RequestError(str(exc), parameter="options") from None
@@ -215,9 +236,35 @@ def forecast(request: ForecastRequest) -> ForecastResult:
     """Run every requested model on the (edited) scenario."""
     if request.band_draws < 0:
         raise RequestError("band_draws must be >= 0", parameter="band_draws")
-    specs = _specs(request)
+    check_draws(request.band_draws, "band_draws", low=0)
+    check_rounds(request.rounds)
+    check_seed(request.seed)
     scenario = apply_edits(request.scenario.scenario, request.edits)
+    default = default_model(scenario) if FORECAST_MODEL in request.models else None
+    specs = _specs(request, default)
     _check_issues(scenario, request.issues)
+    too_large = {}
+    for spec in specs:
+        try:
+            check_model_memory(
+                scenario,
+                spec.name,
+                draws=max(1, request.band_draws),
+                rounds=request.rounds,
+                allow_large=request.allow_large,
+                parameter="models",
+                hint="choose another model or a smaller scenario" + (" or band" if request.band_draws else ""),
+            )
+        except RequestError as exc:
+            if len(specs) == 1:
+                raise
+            too_large[spec.name] = exc.message  # one of several: reported with the others, like a failure
     arrays = from_scenario(scenario)
-    runs = tuple(_run_one(request, scenario, arrays, spec) for spec in specs)
-    return ForecastResult(request, scenario, runs, tuple(round_zero(scenario, request.round_zero_threshold)))
+    runs = tuple(
+        ModelRun(spec, placeholder(arrays), error=too_large[spec.name])
+        if spec.name in too_large
+        else _run_one(request, scenario, arrays, spec)
+        for spec in specs
+    )
+    zero = tuple(round_zero(scenario, request.round_zero_threshold))
+    return ForecastResult(request, scenario, runs, zero, default)

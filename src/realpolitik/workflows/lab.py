@@ -8,6 +8,7 @@ strategies, client, draws, seed, model, rounds and model options, never on ``sha
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,17 +18,19 @@ import numpy as np
 
 from ..lab.executors import DaskExecutor, Executor, LocalExecutor, ProcessExecutor
 from ..lab.experiment import Experiment, Target
-from ..lab.runner import ExperimentMismatchError, run_experiment
+from ..lab.runner import CorruptManifestError, ExperimentMismatchError, read_results, run_experiment
 from ..lab.sampling import FloatArray
 from ..lab.summary import summarise
 from ..models import available_models
+from ..models.records import describe
 from ..provenance import write_json
 from ..scenario import LoadedScenario
 from ..scenario.model import Scenario
 from .bottom_line import bottom_line
-from .defaults import LAB_DRAWS, lab_model
+from .defaults import LAB_DRAWS, default_model, lab_model
 from .edits import StanceEdit, apply_edits
 from .errors import RequestError
+from .limits import MAX_SHARD_SIZE, check_count, check_draws, check_model_memory, check_rounds, check_seed
 from .progress import Progress, silent
 from .results import Tabular
 
@@ -53,6 +56,8 @@ class LabRequest:
     out: Path | None = None
     discover: bool = False
     box_inputs: int = 4
+    allow_large: bool = False
+    """Run even when one model call is estimated to need more than ``MAX_MODEL_BYTES`` (``--allow-large``)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,8 @@ class LabResult(Tabular):
             "seed": self.experiment.seed,
             "out": str(self.out),
             "manifest_status": self.manifest["status"],
+            "model_reason": self.model_reason(),
+            "track_record": describe(self.experiment.model),
             **self.summary,
         }
         if self.discovery is not None:
@@ -87,12 +94,17 @@ class LabResult(Tabular):
         return doc
 
     def rows(self) -> list[dict[str, Any]]:
-        import pyarrow.parquet as pq
 
-        table = pq.read_table(self.out / "shards")
+        table = read_results(self.out)
         keys = [("strategy", "ascending"), ("draw", "ascending"), ("issue", "ascending")]
         rows: list[dict[str, Any]] = table.sort_by(keys).to_pylist()
         return rows
+
+    def model_reason(self) -> str:
+        """Why this model: named by the request, or the default and its reason."""
+        if self.request.model:
+            return "named by the request"
+        return f"the default model: {default_model(self.experiment.scenario).reason}"
 
     def outcomes(self) -> dict[str, dict[str, FloatArray]]:
         """Strategy → issue → outcome per draw (draw order)."""
@@ -101,11 +113,8 @@ class LabResult(Tabular):
 
 def read_outcomes(out: Path, strategies: tuple[str, ...]) -> dict[str, dict[str, FloatArray]]:
     """Strategy → issue → outcome per draw, read from a finished lab folder."""
-    import pyarrow.parquet as pq
 
-    table = pq.read_table(out / "shards").sort_by(
-        [("strategy", "ascending"), ("issue", "ascending"), ("draw", "ascending")]
-    )
+    table = read_results(out).sort_by([("strategy", "ascending"), ("issue", "ascending"), ("draw", "ascending")])
     cols = table.to_pydict()
     result: dict[str, dict[str, list[float]]] = {s: {} for s in strategies}
     for strat, issue, value in zip(cols["strategy"], cols["issue"], cols["outcome"], strict=True):
@@ -119,14 +128,30 @@ def plan(request: LabRequest) -> Experiment:
     scenario = apply_edits(loaded.scenario, request.edits)
     if request.workers and request.scheduler:
         raise RequestError("give --workers or --scheduler, not both", parameter="workers")
-    model = request.model or lab_model()
+    model = request.model or lab_model(scenario)
     if model not in available_models():
         raise RequestError(f"unknown model {model!r} (available: {', '.join(available_models())})", parameter="model")
     strategies = request.strategies or tuple(s.id for s in scenario.strategies)
     if not strategies:
-        raise RequestError("the scenario defines no strategies", source=loaded.source)
+        raise RequestError(
+            "the scenario defines no strategies (community formats carry none): write it out as YAML "
+            "(realpolitik export FILE --to yaml -o FILE.yaml), add strategies and a client, and run the lab on that",
+            source=loaded.source,
+        )
+    if not (request.client or scenario.client):
+        actors = [a.id for a in scenario.actors]
+        shown = ", ".join(actors[:8]) + (", …" if len(actors) > 8 else "")
+        raise RequestError(
+            f"the scenario names no client actor (community formats carry none); pass --client ACTOR, one of: {shown}",
+            source=loaded.source,
+        )
+    _check_bounds(request, scenario, model, strategies)
+    try:  # the user's targets become typed values here, before any query sees them
+        given = tuple(Target.parse(t) for t in request.targets)
+    except ValueError as exc:
+        raise RequestError(f"--target: {exc}", parameter="targets") from None
     try:
-        targets = tuple(Target.parse(t) for t in (request.targets or [str(g) for g in scenario.targets]))
+        targets = given or tuple(Target.parse(str(g)) for g in scenario.targets)
         return Experiment(
             scenario=scenario,
             strategies=tuple(strategies),
@@ -141,6 +166,45 @@ def plan(request: LabRequest) -> Experiment:
         )
     except (ValueError, KeyError) as exc:
         raise RequestError(str(exc.args[0] if exc.args else exc), source=loaded.source) from None
+
+
+MAX_WORKERS = 256
+"""Most local worker processes (``--workers``)."""
+
+
+def _check_bounds(request: LabRequest, scenario: Scenario, model: str, strategies: tuple[str, ...]) -> None:
+    """The request's numbers within :mod:`.limits`, and one shard's model call within the memory bound."""
+    check_draws(request.draws)
+    check_rounds(request.rounds)
+    check_seed(request.seed)
+    check_count(
+        request.shard_size,
+        parameter="shard_size",
+        what="draws per shard",
+        bound=MAX_SHARD_SIZE,
+        constant="MAX_SHARD_SIZE",
+    )
+    if request.workers is not None:
+        check_count(request.workers, parameter="workers", what="workers", bound=MAX_WORKERS, constant="MAX_WORKERS")
+    if request.targets and len(request.targets) > MAX_TARGETS:
+        raise RequestError(f"{len(request.targets)} targets is over the bound of {MAX_TARGETS}", parameter="targets")
+    per_call = len(strategies) * min(request.shard_size, request.draws)  # one shard: every strategy at once
+    processes = request.workers or 1
+    check_model_memory(
+        scenario,
+        model,
+        draws=per_call * processes,
+        rounds=request.rounds,
+        allow_large=request.allow_large,
+        parameter="shard_size",
+        hint=f"give a smaller --shard-size ({len(strategies)} strategies × draws per shard run at once"
+        + (f", in each of {processes} workers" if processes > 1 else "")
+        + ")",
+    )
+
+
+MAX_TARGETS = 100
+"""Most targets of one lab run."""
 
 
 def executor_for(request: LabRequest) -> Executor:
@@ -158,6 +222,10 @@ def run_lab(request: LabRequest, progress: Progress = silent) -> LabResult:
         raise RequestError("--discover needs a target (--target ISSUE>=X)", parameter="targets")
     out = request.out or Path("out") / f"lab-{experiment.scenario.id}-{experiment.key()}"
     loaded = request.scenario
+    if os.path.lexists(out) and not out.is_dir():
+        raise RequestError(
+            f"{out}: is a file, not a folder; give --out a new folder or one holding this experiment", parameter="out"
+        )
     try:
         manifest = run_experiment(
             experiment,
@@ -166,7 +234,7 @@ def run_lab(request: LabRequest, progress: Progress = silent) -> LabResult:
             source={loaded.source: loaded.sha256},
             progress=lambda done, total: progress("lab", done, total),
         )
-    except ExperimentMismatchError as exc:
+    except (ExperimentMismatchError, CorruptManifestError) as exc:
         raise RequestError(str(exc), parameter="out") from None
     summary = summarise(out, list(experiment.strategies), experiment.targets).to_json_dict()
     summary["ranking"] = rankings(out, experiment)
@@ -209,13 +277,12 @@ def run_lab_auto(request: LabRequest, criterion: str = "expected_utility", progr
 
 def rankings(out: Path, experiment: Experiment) -> dict[str, Any]:
     """Every criterion with its Monte Carlo interval and leading set (:mod:`realpolitik.lab.ranking`)."""
-    import pyarrow.parquet as pq
 
     from ..lab.ranking import CRITERIA, per_draw, rank
 
     strategies = list(experiment.strategies)
     targets = [(t.issue, t.op, t.threshold) for t in experiment.targets]
-    utility, ok = per_draw(pq.read_table(out / "shards"), strategies, targets)
+    utility, ok = per_draw(read_results(out), strategies, targets)
     criteria = CRITERIA if targets else tuple(c for c in CRITERIA if c != "p_satisficing")
     return {c: r.to_json_dict() for c, r in rank(strategies, utility, ok, experiment.seed, criteria).items()}
 
@@ -234,5 +301,14 @@ def load_result(out: Path) -> dict[str, Any]:
     """The JSON document a finished lab folder holds (``summary.json``)."""
     import json
 
-    data: dict[str, Any] = json.loads((out / "summary.json").read_text())
+    path = out / "summary.json"
+    try:
+        data = json.loads(path.read_bytes())
+    except ValueError as exc:
+        raise RequestError(
+            f"{path}: not a readable lab summary ({str(exc).splitlines()[0][:120]}); run the lab again to rewrite it",
+            parameter="out",
+        ) from None
+    if not isinstance(data, dict):
+        raise RequestError(f"{path}: not a lab summary (not a JSON object); run the lab again", parameter="out")
     return data

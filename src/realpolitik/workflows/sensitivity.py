@@ -17,6 +17,7 @@ from ..scenario import LoadedScenario
 from .defaults import lab_model
 from .edits import StanceEdit, apply_edits
 from .errors import RequestError
+from .limits import MAX_SENSITIVITY_N, check_count, check_model_memory, check_rounds, check_seed
 from .results import Tabular
 
 Method = Literal["sobol", "morris"]
@@ -35,6 +36,8 @@ class SensitivityRequest:
     rounds: int | None = None
     seed: int = 0
     edits: tuple[StanceEdit, ...] = ()
+    allow_large: bool = False
+    """Run even when the design's model call is estimated to need more than ``MAX_MODEL_BYTES``."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ def _resolve(request: SensitivityRequest) -> tuple[str, str, str]:
         raise RequestError(f"unknown strategy {request.versus!r}", parameter="versus", source=source)
     if client is None or client not in {a.id for a in s.actors}:
         raise RequestError(f"unknown or missing client {client!r} (use --client)", parameter="client", source=source)
-    model = request.model or lab_model()
+    model = request.model or lab_model(s)
     if model not in available_models():
         raise RequestError(f"unknown model {model!r}", parameter="model")
     return strategy, client, model
@@ -88,6 +91,26 @@ def sensitivity(request: SensitivityRequest) -> SensitivityOutcome:
             "the scenario has no uncertain inputs, so there is nothing to analyse", source=request.scenario.source
         )
     rounds, seed = request.rounds, request.seed
+    check_count(
+        request.n,
+        parameter="n",
+        what="base samples (--n)",
+        bound=MAX_SENSITIVITY_N,
+        constant="MAX_SENSITIVITY_N",
+        low=4,
+    )
+    check_rounds(rounds)
+    check_seed(seed)
+    runs = request.n * (len(inputs) + (2 if request.method == "sobol" else 1))  # the design, evaluated at once
+    check_model_memory(
+        scenario,
+        model,
+        draws=runs * (2 if request.outputs == "ranking" and request.versus is not None else 1),
+        rounds=rounds,
+        allow_large=request.allow_large,
+        parameter="n",
+        hint="give a smaller --n",
+    )
     if request.outputs == "outcomes":
         evaluate = scenario_evaluator(
             scenario, inputs, strategy=strategy, client=client, model=model, rounds=rounds, seed=seed

@@ -55,6 +55,7 @@ async function selectScenario(id) {
   state.detail = await api("/api/scenarios/" + encodeURIComponent(id));
   const s = state.detail.scenario;
   $("scenario-title").textContent = s.title;
+  $("edit-link").href = "/edit?scenario=" + encodeURIComponent(id);
   const body = $("stances").querySelector("tbody");
   body.replaceChildren();
   const names = Object.fromEntries(s.actors.map((a) => [a.id, a.name]));
