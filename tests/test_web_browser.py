@@ -84,6 +84,10 @@ def test_dashboard_upload_edit_forecast_and_lab(browser: Any, tmp_path: Path) ->
         page.click("#lab-start")
         page.wait_for_selector("#lab-table")
         assert page.locator("#lab-table tr").count() == 1 + 5
+        # the strategy page leads with the same generated bottom line as `realpolitik lab` and the brief
+        assert (page.text_content("#lab-bottom-line p strong") or "").startswith("Under the ")
+        assert "[95%]" in (page.text_content("#lab-table tr") or "")
+        assert page.locator("#lab-glossary dt").count() == 5
         assert page.eval_on_selector("#lab-progress", "p => p.value === p.max")
         assert "with 1 stance edit: ttp.ttp_action" in (page.text_content("#lab-edits-used") or "")
         page.wait_for_function("[...document.querySelectorAll('#lab-result img')].every(i => i.complete)")

@@ -19,13 +19,6 @@ from ..lab.summary import wilson
 from ..scenario.model import Issue, Scenario
 from . import text
 
-CRITERION_WORDS = {
-    "expected_utility": "the highest expected utility",
-    "p_best": "the highest chance of being the best strategy in a draw",
-    "p_satisficing": "the highest probability of meeting every target",
-    "mean_regret": "the lowest mean regret",
-    "regret_q90": "the lowest regret in the worst tenth of draws (90 % quantile)",
-}
 THRESHOLD_SHIFT = 5.0
 """Target sensitivity: the probability is also given with the threshold moved by this much either way."""
 
@@ -81,28 +74,39 @@ def in_words(issue: Issue, values: np.ndarray) -> str:
     return f"{issue.name}: {cell(issue, values)}"
 
 
+SHORT = {
+    "expected_utility": "expected utility",
+    "p_best": "P[best]",
+    "p_satisficing": "P[targets]",
+    "mean_regret": "mean regret",
+    "regret_q90": "regret in the worst tenth of draws",
+}
+
+
 def _headline(lab: Mapping[str, Any], client: str, names: Mapping[str, str]) -> str:
     """One sentence per distinct leading set, naming the criteria it leads on."""
     ranking = lab.get("ranking", {})
     groups: dict[tuple[str, ...], list[str]] = {}
-    for criterion, words in CRITERION_WORDS.items():
+    for criterion, words in SHORT.items():
         if criterion in ranking:
             groups.setdefault(tuple(ranking[criterion]["leading_set"]), []).append(words)
+    total = len(lab.get("strategies", []))
     parts = []
     for leading, criteria in groups.items():
-        who = [names.get(s, s) for s in leading]
-        if len(who) == 1:
-            parts.append(f"{who[0]} gives " + ", ".join(criteria))
+        on = " and ".join([", ".join(criteria[:-1]), criteria[-1]] if len(criteria) > 1 else criteria)
+        if len(leading) == 1:
+            parts.append(f"On {on}, {names.get(leading[0], leading[0])} leads.")
+        elif len(leading) == total:
+            parts.append(f"On {on}, the draws cannot tell any of the {total} strategies apart.")
         else:
-            parts.append(
-                f"{' and '.join(who)} cannot be told apart on " + ", ".join(c.split(" ", 2)[-1] for c in criteria)
-            )
+            who = [names.get(s, s) for s in leading]
+            parts.append(f"On {on}, {', '.join(who[:-1])} and {who[-1]} lead, and the draws cannot tell them apart.")
     model = lab.get("model", "the")
     record = f" ({lab['track_record']})" if lab.get("track_record") else ""
     return (
-        f"Under the {model} model{record} and these estimates, for {client}: " + "; ".join(parts) + f" ({lab['draws']} "
-        "draws; a strategy is named alone only where its paired difference to every other has a 95 % interval "
-        "excluding zero)."
+        f"Under the {model} model{record} and these estimates, for {client}: " + " ".join(parts) + f" ({lab['draws']} "
+        "draws; a strategy leads alone only where its paired difference to every other has a 95 % interval "
+        "excluding zero.)"
     )
 
 

@@ -229,19 +229,54 @@ async function pollJob() {
   if (job.status === "done") await showLab(job);
 }
 
+const CRITERIA = {
+  expected_utility: ["expected utility", "The client's utility averaged over the draws: 1 minus its salience-weighted distance from its own stated positions. Higher is better for the client."],
+  p_best: ["P[best]", "The share of draws in which the strategy gives the client the highest utility of all."],
+  p_satisficing: ["P[targets]", "The share of draws in which every target level is reached: good enough, not the best."],
+  mean_regret: ["mean regret", "Regret in a draw is the utility lost against the best strategy in that draw; the mean over draws. Lower is better."],
+  regret_q90: ["regret, 90 % quantile", "The regret the strategy stays below in 90 % of draws (maximum regret cannot be estimated with an interval)."],
+};
+
+function bottomLine(summary) {
+  // the same generated text that `realpolitik lab` prints first and the brief leads with
+  const words = summary.bottom_line;
+  const box = el("div", { id: "lab-bottom-line", class: "note" });
+  if (!words) return box;
+  const headline = el("p");
+  headline.appendChild(el("strong", {}, words.headline));
+  box.appendChild(headline);
+  const list = el("ul");
+  for (const line of [...words.strategies, ...words.targets, words.horizon]) list.appendChild(el("li", {}, line));
+  box.appendChild(list);
+  box.appendChild(el("p", { class: "status" }, "Model " + summary.model + ": " + (summary.track_record || "no DEU III track record") + ". " + words.caveat));
+  return box;
+}
+
+function glossary() {
+  const details = el("details", { id: "lab-glossary" });
+  details.appendChild(el("summary", {}, "Glossary"));
+  const dl = el("dl");
+  for (const [name, meaning] of Object.values(CRITERIA)) { dl.appendChild(el("dt", {}, name)); dl.appendChild(el("dd", {}, meaning)); }
+  details.appendChild(dl);
+  return details;
+}
+
 async function showLab(job) {
   const summary = await api("/api/jobs/" + job.id + "/results?format=json");
   const table = el("table", { id: "lab-table" });
   const head = el("tr");
-  const cols = ["strategy", "expected utility ± s.e.", "max regret", "P[best]"];
-  if (summary.targets.length) cols.push("P[" + summary.targets.join(" & ") + "]");
-  for (const c of cols) head.appendChild(el("th", {}, c));
+  const shown = Object.keys(CRITERIA).filter((c) => summary.ranking && summary.ranking[c]);
+  head.appendChild(el("th", {}, "strategy"));
+  for (const c of shown) head.appendChild(el("th", {}, CRITERIA[c][0] + " [95%]"));
   table.appendChild(head);
   for (const r of summary.strategies) {
     const row = el("tr");
-    const cells = [r.strategy, r.expected_utility.toFixed(3) + " ± " + r.expected_utility_se.toFixed(3), r.max_regret.toFixed(3), r.p_best.toFixed(2)];
-    if (summary.targets.length) cells.push(r.p_satisficing.toFixed(2) + " (" + r.p_satisficing_ci95.map((x) => x.toFixed(2)).join("–") + ")");
-    for (const c of cells) row.appendChild(el("td", {}, c));
+    row.appendChild(el("td", {}, r.strategy));
+    for (const c of shown) {
+      const v = summary.ranking[c].values[r.strategy];
+      const lead = summary.ranking[c].leading_set.includes(r.strategy) ? " ★" : "";
+      row.appendChild(el("td", {}, v.value.toFixed(3) + lead + " [" + v.ci95.map((x) => x.toFixed(3)).join(", ") + "]"));
+    }
     table.appendChild(row);
   }
   const links = el("p");
@@ -254,7 +289,8 @@ async function showLab(job) {
     used.length ? "Computed " + editsText(used.length) + ": " + used.map((o) => o.actor + "." + o.issue).join(", ") + "."
       : "Computed on the scenario's own stances.");
   const box = $("lab-result");
-  box.replaceChildren(caption, table, links);
+  const note = el("p", { class: "status" }, "★ the leading set: strategies whose paired difference to the best has a 95 % interval containing 0.");
+  box.replaceChildren(bottomLine(summary), caption, table, note, glossary(), links);
   for (const name of ["scores", "outcomes"]) box.appendChild(el("img", { src: "/api/jobs/" + job.id + "/figures/" + name, alt: name }));
 }
 
