@@ -472,3 +472,18 @@ def test_events_never_import_the_scenario() -> None:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom):
                 assert "scenario" not in (node.module or ""), path
+
+
+def test_the_bottom_line_lists_indicators_to_watch_with_contradicting_levels(example: Path) -> None:
+    from realpolitik.scenario import load
+    from realpolitik.workflows.bottom_line import watch_lines
+    from realpolitik.workflows.forecast import ForecastRequest, forecast
+
+    loaded = load(example / "v1.yaml")
+    runs = forecast(ForecastRequest(loaded, ("compromise",), band_draws=60, seed=1)).runs
+    lines = watch_lines(loaded.scenario, runs, "compromise")
+    assert len(lines) == len(loaded.scenario.indicators)
+    for ind, line in zip(loaded.scenario.indicators, lines, strict=True):
+        lo, mid, hi = runs[0].band[ind.issue]
+        assert f"below {lo:.0f} or above {hi:.0f}" in line and f"forecast ({mid:.0f};" in line
+    assert watch_lines(loaded.scenario, runs, "bdm") == []  # no forecast of that model: nothing claimed

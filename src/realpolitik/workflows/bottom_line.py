@@ -10,7 +10,7 @@ models agree; the horizon; and that all of it is a model's output from stated es
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -46,6 +46,8 @@ class BottomLine:
     horizon: str
     caveat: str
     table: dict[str, dict[str, Cell]]
+    watch: list[str] = field(default_factory=list)
+    """Indicators to watch and the levels that would contradict the forecast (:func:`watch_lines`)."""
     """Strategy name → issue name → its cell, for front ends that show a table."""
 
     def paragraphs(self) -> list[str]:
@@ -60,6 +62,7 @@ class BottomLine:
             "horizon": self.horizon,
             "caveat": self.caveat,
             "table": {s: {i: vars(c) for i, c in row.items()} for s, row in self.table.items()},
+            "watch": self.watch,
         }
 
 
@@ -168,6 +171,23 @@ def _agreement(scenario: Scenario, forecasts: Sequence[Any]) -> list[str]:
     return lines
 
 
+def watch_lines(scenario: Scenario, forecasts: Sequence[Any], default: str) -> list[str]:
+    """Indicators to watch: per indicator, the levels of its issue that would contradict the default model's
+    status-quo forecast (outside its 5–95 % band over the inputs' ranges)."""
+    run = next((f for f in forecasts if f.name == default and f.error is None), None)
+    lines = []
+    for ind in scenario.indicators:
+        issue = scenario.issue(ind.issue)
+        if run is None or ind.issue not in run.band:
+            continue
+        lo, mid, hi = run.band[ind.issue]
+        lines.append(
+            f"{ind.name or ind.id} ({issue.name}): a reading below {lo:.0f} or above {hi:.0f} on the issue's scale "
+            f"would contradict the {default} model's forecast ({mid:.0f}; 5–95 % band over the inputs' ranges)."
+        )
+    return lines
+
+
 def horizon_text(scenario: Scenario) -> str:
     if scenario.horizon:
         end = scenario.horizon_end()
@@ -197,4 +217,5 @@ def bottom_line(
             names.get(s, s): {i.name: cell(i, by_issue[i.id]) for i in scenario.issues if i.id in by_issue}
             for s, by_issue in outcomes.items()
         },
+        watch_lines(scenario, forecasts, str(lab.get("model"))),
     )
