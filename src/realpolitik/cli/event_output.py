@@ -79,11 +79,14 @@ def emit(rows: list[dict[str, Any]], columns: list[str], fmt: str, title: str) -
 def open_ro(workspace: Path) -> Any:
     """A read-only connection to an existing workspace, or one line and exit 2."""
     from ..events import store
+    from ..events.errors import EventsError
 
     if not workspace.is_file():
         fail(f"{workspace}: no such workspace")
     try:
         return store.connect(workspace, read_only=True)
+    except EventsError as exc:  # a file that is not ours, a newer version, a lock
+        fail(str(exc))
     except Exception as exc:  # duckdb raises several kinds for a file that is not a database
         fail(f"{workspace}: cannot open workspace: {str(exc).splitlines()[0]}")
 

@@ -83,13 +83,18 @@ def _ingest_duckdb(
     table: ActorTable,
     parquet: Path | None,
     quiet: bool,
+    replace: bool = False,
 ) -> list[FileReport]:
     from ..events import actors as actors_mod
     from ..events import store
+    from ..events.errors import EventsError
     from ..events.ingest import ingest_paths
     from .progress import RichProgress
 
-    con = store.connect(workspace)
+    try:
+        con = store.connect(workspace)
+    except EventsError as exc:
+        fail(str(exc))
     try:
         with RichProgress("ingesting", quiet) as progress:
             done = 0
@@ -102,7 +107,10 @@ def _ingest_duckdb(
             reports = ingest_paths(con, files, forced_format=format, mapping=mapping, on_file=on_file)
         actors_mod.install(con, table)
         if parquet is not None:
-            store.export_parquet(con, parquet)
+            try:
+                store.export_parquet(con, parquet, replace=replace)
+            except EventsError as exc:
+                fail(str(exc))
     finally:
         con.close()
     return reports
@@ -119,6 +127,9 @@ def ingest(
     actors: Annotated[Path | None, typer.Option("--actors", help="YAML actor aliases extending the defaults.")] = None,
     masterlist: Annotated[Path | None, typer.Option("--masterlist", help="GDELT masterfilelist.txt to check.")] = None,
     parquet: Annotated[Path | None, typer.Option("--parquet", help="Also export events as Parquet here.")] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Let --parquet replace a non-empty folder it did not create.")
+    ] = False,
     output: Annotated[str, typer.Option("--output", help="Report as table or json.")] = "table",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     engine: Annotated[
@@ -133,9 +144,12 @@ def ingest(
     from ..events.errors import EventsError
     from ..events.formats import load_mapping_yaml
     from ..events.ingest import expand_paths
+    from ..events.store import check_parquet_target
 
     _check_ingest(paths, workspace, format, parquet, engine)
     try:
+        if parquet is not None:
+            check_parquet_target(parquet, replace=replace)  # before any work: refuse a folder that is not ours
         mapping = load_mapping_yaml(columns) if columns else None
         table = actors_mod.load_actors(actors)
         files = expand_paths(paths)
@@ -148,12 +162,30 @@ def ingest(
         assert parquet is not None
         with dask_client(scheduler, workers) as client:
             reports = dask_ingest_parquet(
-                client, files, parquet, forced_format=format, mapping=mapping, actor_table=table
+                client, files, parquet, forced_format=format, mapping=mapping, actor_table=table, replace=replace
             )
     else:
         assert workspace is not None
-        reports = _ingest_duckdb(workspace, files, format, mapping, table, parquet, quiet)
+        reports = _ingest_duckdb(workspace, files, format, mapping, table, parquet, quiet, replace)
     _finish_ingest(reports, output, master)
+
+
+@app.command()
+def upgrade(
+    workspace: Annotated[Path, typer.Option("--workspace", "-w", help="DuckDB workspace file to upgrade.")],
+) -> None:
+    """Upgrade a workspace written by an older realpolitik to the current workspace version (in place)."""
+    from ..events import store
+    from ..events.errors import EventsError
+
+    try:
+        before, after = store.upgrade(workspace)
+    except EventsError as exc:
+        fail(str(exc))
+    if before == after:
+        print(f"{workspace}: workspace version {after}, nothing to do")
+    else:
+        print(f"{workspace}: upgraded workspace version {before} -> {after}")
 
 
 def _finish_ingest(reports: list[FileReport], output: str, master: MasterReport | None) -> None:

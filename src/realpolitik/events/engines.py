@@ -123,11 +123,14 @@ def dask_ingest_parquet(
     forced_format: str | None = None,
     mapping: ColumnMapping | None = None,
     actor_table: actors_mod.ActorTable | None = None,
+    replace: bool = False,
 ) -> list[ingest.FileReport]:
-    """Ingest ``paths`` on the cluster into Parquet under ``out_dir`` (see module doc); one report per file."""
+    """Ingest ``paths`` on the cluster into Parquet under ``out_dir`` (see module doc); one report per file.
+    ``out_dir`` is refused as :func:`store.check_parquet_target` says unless ``replace``."""
     files = ingest.expand_paths(list(paths))
     table = actor_table or actors_mod.default_actors()
     out_dir = Path(out_dir).resolve()
+    store.check_parquet_target(out_dir, replace=replace)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.work.", dir=out_dir.parent))
     try:
@@ -145,6 +148,7 @@ def dask_ingest_parquet(
                 kept[o] = kept.get(o, 0) + n
         final = work / "final"
         final.mkdir()
+        store.mark_parquet(final)
         for f in sorted((work / "out").glob("b*/source=*/month=*/*.parquet")):
             bucket = f.parts[-4]
             dest = final / f.parts[-3] / f.parts[-2]

@@ -751,14 +751,24 @@ class Detected:
     notes: list[str] = field(default_factory=list)
 
 
-def _first_line(path: Path) -> str:
+def _first_line(path: Path, name: str) -> str:
+    """The first line (at most 1 MiB of it). A bare CR inside it means CR-only line endings, which neither the
+    detection nor DuckDB's reader split on: refused with one line rather than read as one huge row."""
     with open(path, "rb") as fh:
         raw = fh.readline(1 << 20)
-    return raw.decode("utf-8", errors="replace").rstrip("\r\n")
+    body = raw.rstrip(b"\r\n")
+    if b"\r" in body:
+        raise EventsError(
+            "CR-only line endings (old Mac style); convert the file to LF or CRLF line endings", file=name, line=1
+        )
+    return body.decode("utf-8", errors="replace")
 
 
-def _split_header(line: str, delim: str) -> list[str]:
-    return next(csv.reader(io.StringIO(line), delimiter=delim))
+def _split_header(line: str, delim: str, name: str) -> list[str]:
+    try:
+        return next(csv.reader(io.StringIO(line), delimiter=delim))
+    except csv.Error as exc:  # e.g. a field over the csv module's 128 KiB limit
+        raise EventsError(f"first line cannot be split into fields: {exc}", file=name, line=1) from None
 
 
 def detect(
@@ -769,12 +779,12 @@ def detect(
     ``name`` is the original file name when ``path`` is an extracted zip member.
     """
     name = name or path.name
-    line = _first_line(path)
+    line = _first_line(path, name)
     if not line:
         raise EventsError("empty file", file=name)
     tabs = line.count("\t")
     delim = "\t" if tabs >= max(1, line.count(",")) else ","
-    fields = _split_header(line, delim)
+    fields = _split_header(line, delim, name)
     looks_header = not fields[0].strip().isdigit() and not fields[0].strip().lstrip("-").replace(".", "").isdigit()
 
     if mapping is not None:

@@ -48,6 +48,12 @@ from .store import NATIVE_FAMILIES, native_table
 
 EVENT_FILE_SUFFIXES = (".csv", ".zip", ".tab", ".tsv", ".txt")
 
+MAX_REJECT_SHARE = 0.5
+"""A file with more than this share of its rows rejected (and at least :data:`MIN_ROWS_FOR_SHARE` rows), or with
+every row rejected, fails as a whole: nothing of it is loaded or recorded, so a rerun with the right ``--format``
+loads it. Most likely it was read as the wrong format."""
+MIN_ROWS_FOR_SHARE = 20
+
 
 @dataclass
 class FileReport:
@@ -350,6 +356,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: _Source, det: Detected, max_examp
         reader, cols = _read_csv_sql(src.data_path, det, rej_t, rej_s)
         counts = _Counts(parsed=_insert_native(con, det, reader, cols, file_id))
         counts.parse_rejects, counts.value_rejects = _record_rejects(con, det, file_id, rej_t)
+        _refuse_mostly_rejected(con, src, det, file_id, counts)
         counts.loaded = _drop_duplicates(con, ntab, file_id, counts.accepted, stored_before)
         if spec.canonical:
             _insert_canonical(con, spec, file_id, det)
@@ -437,6 +444,31 @@ def _record_rejects(con: duckdb.DuckDBPyConnection, det: Detected, file_id: int,
         )
         con.execute(f"DELETE FROM {ntab} WHERE {marked}")
     return parse_rejects, value_rejects
+
+
+def _refuse_mostly_rejected(
+    con: duckdb.DuckDBPyConnection, src: _Source, det: Detected, file_id: int, counts: _Counts
+) -> None:
+    """Raise (the caller rolls the file back) when every row, or more than :data:`MAX_REJECT_SHARE` of them, was
+    rejected: silently keeping a handful of rows from a file read as the wrong format is worse than failing."""
+    read = counts.rows_read
+    if read == 0 or counts.rejected == 0:
+        return
+    share = counts.rejected / read
+    if counts.accepted > 0 and (read < MIN_ROWS_FOR_SHARE or share <= MAX_REJECT_SHARE):
+        return
+    first = con.execute(
+        "SELECT line, field, message FROM rejects WHERE file_id = ? ORDER BY line LIMIT 1", [file_id]
+    ).fetchone()
+    where = ""
+    if first is not None:
+        msg = " ".join(str(first[2] or "").split())[:120]
+        where = f"; first at line {first[0]}: {first[1] or '-'}: {msg}"
+    raise EventsError(
+        f"{counts.rejected} of {read} rows rejected as {det.spec.name}; likely the wrong --format, "
+        f"nothing loaded{where}",
+        file=str(src.path),
+    )
 
 
 def _drop_duplicates(

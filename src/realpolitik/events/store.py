@@ -21,11 +21,17 @@ from pathlib import Path
 
 import duckdb
 
+from .errors import EventsError
 from .formats import ACLED_OPTIONAL, CANONICAL_COLUMNS, FORMATS, q
 from .lookups import cameo, icews
 from .lookups.plover import plover_category
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+"""Workspace schema version (``meta.schema_version``). 1: no application id; 2: ``meta.application_id``."""
+APPLICATION_ID = "realpolitik-events-workspace"
+"""``meta.application_id``: what marks a DuckDB file as a realpolitik workspace (anything else is refused)."""
+PARQUET_MARKER = ".realpolitik-parquet"
+"""Written into each Parquet folder the export creates; a non-empty folder without it is refused unless replaced."""
 
 NATIVE_FAMILIES: dict[str, list[str]] = {}
 for _spec in FORMATS.values():
@@ -38,15 +44,140 @@ def native_table(family: str) -> str:
     return f"native_{family}"
 
 
+def _one_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
+
+
+def _open(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect``, with the environment's errors (a lock held by another process, a folder, a file that is
+    not a DuckDB database) as one :class:`EventsError` line."""
+    if path.is_dir():
+        raise EventsError("is a folder, not a workspace file", file=str(path))
+    if read_only and not path.is_file():
+        raise EventsError("no such workspace", file=str(path))
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        msg = _one_line(exc)
+        if "lock" in msg.lower():
+            raise EventsError(
+                f"the workspace is in use by another process ({msg}); wait, or query with a read-only command",
+                file=str(path),
+            ) from None
+        raise EventsError(f"not a DuckDB workspace ({msg})", file=str(path)) from None
+
+
+def workspace_state(con: duckdb.DuckDBPyConnection) -> tuple[str, str | None]:
+    """What the open database is: ``("empty", None)`` (no tables: a new file), ``("ours", version)``, or
+    ``("foreign", None)`` (tables, but no ``meta`` with our application id or a version-1 ``meta``)."""
+    tables = {str(r[0]) for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if not tables:
+        return "empty", None
+    if "meta" not in tables:
+        return "foreign", None
+    try:
+        meta = {str(k): str(v) for k, v in con.execute("SELECT key, value FROM meta").fetchall()}
+    except duckdb.Error:
+        return "foreign", None
+    version = meta.get("schema_version")
+    if meta.get("application_id") == APPLICATION_ID:
+        return "ours", version
+    if version == "1" and {"files", "rejects", "event_store"} <= tables:  # before application ids
+        return "ours", "1"
+    return "foreign", None
+
+
+def _check_version(path: Path, state: str, version: str | None, *, upgrading: bool = False) -> None:
+    if state == "foreign":
+        raise EventsError(
+            "not a realpolitik workspace (no realpolitik application id in its meta table); refusing to touch it",
+            file=str(path),
+        )
+    if state == "empty":
+        return
+    try:
+        number = int(version or "")
+    except ValueError:
+        raise EventsError(f"unreadable workspace version {version!r}", file=str(path)) from None
+    if number > int(SCHEMA_VERSION):
+        raise EventsError(
+            f"workspace version {number} is newer than this realpolitik reads ({SCHEMA_VERSION}); upgrade realpolitik",
+            file=str(path),
+        )
+    if number < int(SCHEMA_VERSION) and not upgrading:
+        raise EventsError(
+            f"workspace version {number} is older than {SCHEMA_VERSION}; "
+            f"run `realpolitik events upgrade --workspace {path}` first",
+            file=str(path),
+        )
+
+
 def connect(workspace: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) a workspace and make sure its schema exists."""
+    """Open (creating if needed) a workspace and make sure its schema exists.
+
+    A DuckDB file that is not ours (no application id in ``meta``) is refused and left unmodified, as is a
+    workspace of a newer version; an older one is refused for writing until :func:`upgrade`. Read-only, an older
+    workspace is read as it is. Problems are :class:`EventsError`, one line naming the file.
+    """
     path = Path(workspace)
     if read_only:
-        return duckdb.connect(str(path), read_only=True)
+        con = _open(path, read_only=True)
+        try:
+            state, version = workspace_state(con)
+            if state != "ours" or version != "1":
+                _check_version(path, state, version)
+        except BaseException:
+            con.close()
+            raise
+        return con
+    if path.is_file() and path.stat().st_size > 0:
+        probe = _open(path, read_only=True)  # look before writing: a foreign file is never modified
+        try:
+            _check_version(path, *workspace_state(probe))
+        finally:
+            probe.close()
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
-    ensure_schema(con)
+    con = _open(path, read_only=False)
+    try:
+        _check_version(path, *workspace_state(con))  # another process may have created it meanwhile
+        ensure_schema(con)
+    except BaseException:
+        con.close()
+        raise
     return con
+
+
+def upgrade(workspace: Path | str) -> tuple[str, str]:
+    """Upgrade an older workspace to :data:`SCHEMA_VERSION` (``realpolitik events upgrade``); return the versions
+    (before, after). A foreign file, or a newer version, is refused unmodified."""
+    path = Path(workspace)
+    if not path.is_file():
+        raise EventsError("no such workspace", file=str(path))
+    probe = _open(path, read_only=True)
+    try:
+        state, version = workspace_state(probe)
+    finally:
+        probe.close()
+    if state == "empty":
+        raise EventsError("not a realpolitik workspace (an empty database)", file=str(path))
+    _check_version(path, state, version, upgrading=True)
+    before = version or SCHEMA_VERSION
+    if before == SCHEMA_VERSION:
+        return before, SCHEMA_VERSION
+    con = _open(path, read_only=False)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:  # 1 -> 2: the application id; the tables are unchanged
+            con.execute("INSERT INTO meta VALUES ('application_id', ?) ON CONFLICT (key) DO NOTHING", [APPLICATION_ID])
+            con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [SCHEMA_VERSION])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        ensure_schema(con)
+    finally:
+        con.close()
+    return before, SCHEMA_VERSION
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -55,6 +186,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     try:
         con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
         con.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING", [SCHEMA_VERSION])
+        con.execute("INSERT INTO meta VALUES ('application_id', ?) ON CONFLICT (key) DO NOTHING", [APPLICATION_ID])
         con.execute("CREATE SEQUENCE IF NOT EXISTS file_ids START 1")
         con.execute(
             """CREATE TABLE IF NOT EXISTS files (
@@ -137,7 +269,27 @@ def _create_views(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def export_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path) -> Path:
+def check_parquet_target(out_dir: Path | str, *, replace: bool = False) -> None:
+    """Refuse to replace ``out_dir`` unless it is absent, empty, a folder this export created (it holds
+    :data:`PARQUET_MARKER`), or ``replace`` is given."""
+    out_dir = Path(out_dir)
+    if not out_dir.exists() or replace:
+        return
+    if not out_dir.is_dir():
+        raise EventsError("--parquet: exists and is not a folder", file=str(out_dir))
+    if (out_dir / PARQUET_MARKER).is_file() or not any(out_dir.iterdir()):
+        return
+    raise EventsError(
+        "--parquet: a non-empty folder this export did not create; choose another folder or pass --replace",
+        file=str(out_dir),
+    )
+
+
+def mark_parquet(out_dir: Path) -> None:
+    (Path(out_dir) / PARQUET_MARKER).write_text("written by realpolitik events ingest --parquet\n", encoding="utf-8")
+
+
+def export_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path, *, replace: bool = False) -> Path:
     """Write the ``events`` view (``events_resolved``, with analytic actors, when it exists) as Parquet partitioned
     by source and month, replacing ``out_dir`` atomically.
 
@@ -145,15 +297,19 @@ def export_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path) -> Path:
     partition set.
     """
     out_dir = Path(out_dir)
+    check_parquet_target(out_dir, replace=replace)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     resolved = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'events_resolved'").fetchone()
     view = "events_resolved" if resolved and resolved[0] else "events"
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
+        target = (tmp / "data").as_posix().replace("'", "''")  # COPY ... TO takes no parameter
         con.execute(
-            f"COPY (SELECT * FROM {view}) TO '{tmp.as_posix()}/data' "
+            f"COPY (SELECT * FROM {view}) TO '{target}' "
             "(FORMAT parquet, PARTITION_BY (source, month), OVERWRITE_OR_IGNORE)"
         )
+        (tmp / "data").mkdir(exist_ok=True)  # no events: an empty export
+        mark_parquet(tmp / "data")
         if out_dir.exists():
             old = out_dir.with_name(f".{out_dir.name}.old")
             shutil.rmtree(old, ignore_errors=True)

@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -852,7 +852,7 @@ def _reference_rows(
 
 
 def run(
-    arrays: Arrays, *, rounds: int | None = 10, preset: str = "bdm", record_details: bool = True, **options: Any
+    arrays: Arrays, *, rounds: int | None = 10, preset: str = "bdm", record_details: bool = True, **options: object
 ) -> Trajectory:
     """Run the model for a fixed number of rounds; options override the preset (see :class:`BDMOptions`).
 
@@ -927,14 +927,14 @@ def run(
     return Trajectory(preset, arrays, positions, decide(voiced, positions[:, -1]), opts.as_dict(), details)
 
 
-def run_scholz(arrays: Arrays, *, rounds: int | None = 10, **options: Any) -> Trajectory:
+def run_scholz(arrays: Arrays, *, rounds: int | None = 10, **options: object) -> Trajectory:
     """The ``bdm-scholz`` preset: Scholz, Calbert & Smith's code as replicated by McKibben-Sanders."""
-    return run(arrays, rounds=rounds, preset="bdm-scholz", **options)
+    return run(arrays, rounds=rounds, preset="bdm-scholz", **cast(dict[str, Any], options))
 
 
-def run_bdm(arrays: Arrays, *, rounds: int | None = 10, **options: Any) -> Trajectory:
+def run_bdm(arrays: Arrays, *, rounds: int | None = 10, **options: object) -> Trajectory:
     """The recommended ``bdm`` preset."""
-    return run(arrays, rounds=rounds, preset="bdm", **options)
+    return run(arrays, rounds=rounds, preset="bdm", **cast(dict[str, Any], options))
 
 
 def moves(trajectory: Trajectory, draw: int = 0, issue: int = 0) -> list[list[dict[str, Any]]]:

@@ -13,10 +13,11 @@ each settlement is written down. :class:`BDMOptions` is that record; ``PRESETS``
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from .base import OptionSpec
+from .spec import OptionSpec, about, options_of
 
 Probability = Literal["pairwise", "all-triples"]
 VoteRisk = Literal["linear", "voter"]
@@ -32,45 +33,56 @@ Arithmetic = Literal["fast", "reference", "reference-at-ties"]
 
 @dataclass(frozen=True)
 class BDMOptions:
-    """One complete reading of the model. Defaults are the recommended ``bdm`` preset."""
+    """One complete reading of the model. Defaults are the recommended ``bdm`` preset.
 
-    probability: Probability = "pairwise"
+    Each option is declared here once: default and one-line help (:func:`~.spec.about`), choices from its
+    ``Literal`` type, and below it why; :data:`OPTION_SPECS` is derived (:func:`~.spec.options_of`)."""
+
+    probability: Probability = field(default="pairwise", metadata=about("normaliser of the win probability"))
     """Normaliser of P_ij. ``pairwise``: votes for i over j divided by all votes cast in the (i, j) contest, so
     P_ij + P_ji = 1 (BDM 1994, Masad). ``all-triples``: divided by the votes over *every* pair of actors (Scholz's
     code), which makes P tiny and confrontations rare."""
-    vote_risk: VoteRisk = "linear"
+    vote_risk: VoteRisk = field(default="linear", metadata=about("voters' utility in the vote: linear or distance^r_k"))
     """Utility a voter k uses in the vote: ``linear`` distance (Masad) or distance^r_k with k's current risk
     exponent (Scholz's code)."""
-    risk: Risk = "across-actors"
+    risk: Risk = field(default="across-actors", metadata=about("how r_i is set"))
     """How the risk exponent r_i is set: compare i's security level with the other actors' (``across-actors``,
     both public codes), with i's own security at the positions it could hold (``own-alternatives``, the reading
     jmckib's docstring argues BDM meant), or ``neutral`` (r = 1 for everyone)."""
-    perspective: Perspective = "each"
+    perspective: Perspective = field(
+        default="each", metadata=about("whose risk exponent prices E_ji in i's calculation")
+    )
     """Whose risk exponent prices E_ji when i weighs j's challenge: j's own (``each``) or i's (``self``,
     Scholz's code: an actor assumes everyone shares its risk attitude)."""
-    selection: Selection = "highest-eu"
+    selection: Selection = field(default="highest-eu", metadata=about("which offer an actor acts on"))
     """Which offer an actor acts on. ``highest-eu``: the challenge whose sender expects most from it, ties by
     the smallest move (Masad). ``class-order``: any confrontation first, then compromises, then capitulations,
     within a class the smallest move (Scholz's code)."""
-    compromise_key: CompromiseKey = "smallest-move"
+    compromise_key: CompromiseKey = field(default="smallest-move", metadata=about("class-order compromise pick"))
     """Within the compromise class under ``class-order``: the smallest move, or the offer whose EU-weighted
     point (|E_ij| x_i + |E_ji| x_j)/(|E_ij| + |E_ji|) is lowest on the scale (``lowest-point``, Scholz's code —
     the cause of the odd round-4 Belgium jump)."""
-    compromise_point: CompromisePoint = "proportional"
+    compromise_point: CompromisePoint = field(default="proportional", metadata=about("where a compromise lands"))
     """Where a compromise lands: x_i + (x_j − x_i)|E_ij/E_ji| (``proportional``, both public codes) or the
     EU-weighted point (``eu-weighted``)."""
-    capitulation: bool = True
+    capitulation: bool = field(default=True, metadata=about("whether capitulations happen"))
     """Whether capitulations happen. Scholz's code tests ``eu_ji < abs(eu_ji)`` (never true), so never."""
-    q: float = 1.0
+    q: float = field(default=1.0, metadata=about("BDM's Q: probability the status quo persists (0–1)"))
     """Probability that the status quo persists if i does not challenge (BDM's Q)."""
-    t: float = 1.0
+    t: float = field(default=1.0, metadata=about("BDM's T: probability a change is for the better (0–1)"))
     """Probability that things get better, not worse, if the status quo changes without i (BDM's T)."""
-    mu: Mu = "median"
+    mu: Mu = field(default="median", metadata=about("μ in U_b/U_w (matters only when q < 1)"))
     """The position μ in U_b and U_w (only used when Q < 1): capability × salience weighted median or mean."""
-    range: Range = "scale"
+    range: Range = field(default="scale", metadata=about("Δ: issue scale or spread of round-0 positions"))
     """Δ, the distance that normalises all utilities: the issue's scale (high − low) or the spread of the
     round-0 positions (Scholz's code)."""
-    arithmetic: Arithmetic = "fast"
+    arithmetic: Arithmetic = field(
+        default="fast",
+        metadata=about(
+            "fast kernels, the public program's order of sums and pow (reference), "
+            "or that only where a near-tie decides"
+        ),
+    )
     """How sums and powers are evaluated. ``fast``: the vectorised kernels (sums in the order that is fastest,
     numpy's powers). ``reference``: the public program's order — its sequential sums over voters and over all
     (voter, a1, a2) triples, its groupings, the C library's ``pow`` — for every batch row, so the program's
@@ -105,28 +117,8 @@ class BDMOptions:
         return all(getattr(self, name) == value for name, value in PROGRAM_READING.items())
 
 
-_HELP = {f.name: "" for f in fields(BDMOptions)}
-OPTION_SPECS: tuple[OptionSpec, ...] = (
-    OptionSpec("probability", "pairwise", ("pairwise", "all-triples"), "normaliser of the win probability"),
-    OptionSpec("vote_risk", "linear", ("linear", "voter"), "voters' utility in the vote: linear or distance^r_k"),
-    OptionSpec("risk", "across-actors", ("across-actors", "own-alternatives", "neutral"), "how r_i is set"),
-    OptionSpec("perspective", "each", ("each", "self"), "whose risk exponent prices E_ji in i's calculation"),
-    OptionSpec("selection", "highest-eu", ("highest-eu", "class-order"), "which offer an actor acts on"),
-    OptionSpec("compromise_key", "smallest-move", ("smallest-move", "lowest-point"), "class-order compromise pick"),
-    OptionSpec("compromise_point", "proportional", ("proportional", "eu-weighted"), "where a compromise lands"),
-    OptionSpec("capitulation", True, (True, False), "whether capitulations happen"),
-    OptionSpec("q", 1.0, None, "BDM's Q: probability the status quo persists (0–1)"),
-    OptionSpec("t", 1.0, None, "BDM's T: probability a change is for the better (0–1)"),
-    OptionSpec("mu", "median", ("median", "mean"), "μ in U_b/U_w (matters only when q < 1)"),
-    OptionSpec("range", "scale", ("scale", "positions"), "Δ: issue scale or spread of round-0 positions"),
-    OptionSpec(
-        "arithmetic",
-        "fast",
-        ("fast", "reference", "reference-at-ties"),
-        "fast kernels, the public program's order of sums and pow (reference), or that only where a near-tie decides",
-    ),
-)
-assert {s.name for s in OPTION_SPECS} == set(_HELP), "OPTION_SPECS must list every BDMOptions field"
+OPTION_SPECS: tuple[OptionSpec, ...] = options_of(BDMOptions)
+_HELP = {o.name: o.help for o in OPTION_SPECS}
 
 PROGRAM_READING: dict[str, Any] = {
     "probability": "all-triples",
@@ -165,14 +157,14 @@ def _program(values: dict[str, Any]) -> bool:
     return BDMOptions(**{**values, "arithmetic": "fast"}).is_program_reading()
 
 
-def resolve(preset: str, overrides: dict[str, Any]) -> BDMOptions:
+def resolve(preset: str, overrides: Mapping[str, object]) -> BDMOptions:
     """The preset's options with ``overrides`` applied; unknown names are an error, not silently ignored."""
     if preset not in PRESETS:
         raise KeyError(f"unknown bdm preset {preset!r} (available: {', '.join(PRESETS)})")
     unknown = set(overrides) - set(_HELP)
     if unknown:
         raise TypeError(f"unknown bdm options {sorted(unknown)} (known: {sorted(_HELP)})")
-    values = {**PRESETS[preset], **overrides}
+    values: dict[str, Any] = {**PRESETS[preset], **overrides}
     # a preset's reference arithmetic evaluates the program's formulas; another reading has none to follow
     chosen = values.get("arithmetic", "fast")
     if "arithmetic" not in overrides and chosen != "fast" and not _program(values):

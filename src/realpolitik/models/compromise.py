@@ -8,8 +8,6 @@ issue's decision rule.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from .aggregates import weighted_mean
@@ -19,7 +17,7 @@ from .trajectory import Trajectory
 from .voice import voice
 
 
-def run(arrays: Arrays, *, rounds: int | None = 0, **options: Any) -> Trajectory:
+def run(arrays: Arrays, *, rounds: int | None = 0, **options: object) -> Trajectory:
     if options:
         raise TypeError(f"compromise takes no options, got {sorted(options)}")
     w = np.moveaxis(voice(arrays), -1, -2)  # (D, I, A); absent actors never count

@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any
 
@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .arrays import Arrays, BoolArray, FloatArray
-from .spec import ModelSpec, OptionSpec
+from .spec import ModelSpec, about, build_options, options_of
 from .trajectory import Trajectory
 from .voice import voice
 
@@ -549,12 +549,20 @@ def shipped() -> dict[str, Any]:
     return doc
 
 
-def run(arrays: Arrays, *, rounds: int | None = 0, record_details: bool = True, **options: Any) -> Trajectory:
+@dataclass(frozen=True)
+class EnsembleOptions:
+    """The options of :func:`run`, each declared once (:data:`SPEC`'s options are derived from it)."""
+
+    record_details: bool = field(default=True, metadata=about("keep each member model's forecast in details"))
+
+
+def run(arrays: Arrays, *, rounds: int | None = 0, **options: object) -> Trajectory:
     """The shipped combination of the member models on every draw and issue; ``rounds`` is ignored (static).
 
     ``record_details`` keeps each member's forecast (``details["members"]``: name -> (D, I) on the issue's scale)."""
-    if options:
-        raise TypeError(f"ensemble takes no options but record_details, got {sorted(options)}")
+    record_details = build_options(
+        EnsembleOptions, options, unknown="ensemble takes no options but record_details, got {names}"
+    ).record_details
     doc = shipped()
     raw = member_forecasts(arrays)
     d = design(arrays, forecasts=raw)
@@ -579,7 +587,7 @@ SPEC = ModelSpec(
     ),
     run=run,
     default_rounds=0,
-    options=(OptionSpec("record_details", True, (True, False), "keep each member model's forecast in details"),),
+    options=options_of(EnsembleOptions),
     reference_test="tests/test_ensemble.py::test_shipped_fit_is_what_the_refit_command_produces",
     reference_source=(
         "the refit command (python -m realpolitik.backtest.refit) run on DEU III reproduces the shipped fit to 1e-9"

@@ -47,15 +47,16 @@ import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-from ..randomness import draw_seed_sequences, seed_of
+from ..randomness import RNGLike, draw_seed_sequences, seed_of
 from .aggregates import weighted_mean
 from .arrays import Arrays, BoolArray, FloatArray
 from .base import ModelSpec, OptionSpec, Trajectory, decide, voice
+from .spec import DrawKeys, about, options_of
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -64,14 +65,21 @@ if TYPE_CHECKING:  # pragma: no cover
 
 IntArray = NDArray[np.int64]
 Variant = Literal["equal-gain", "random-rate"]
-VARIANTS: tuple[str, ...] = ("equal-gain", "random-rate")
-OUTCOMES: tuple[str, ...] = ("nbs", "rule")
-NBS_CHECKS: tuple[str, ...] = ("demander", "current", "decide")
-PAST_DEMANDER: tuple[str, ...] = ("refuse", "allow")
-DIRECTIONS: tuple[str, ...] = ("round", "exchange")
-GAIN_CHECKS: tuple[str, ...] = ("after-cap", "before-cap")
-TIE_ORDERS: tuple[str, ...] = ("grid", "decide")
-ARITHMETICS: tuple[str, ...] = ("float", "decimal")
+Outcome = Literal["nbs", "rule"]
+NbsCheck = Literal["demander", "current", "decide"]
+PastDemander = Literal["refuse", "allow"]
+Direction = Literal["round", "exchange"]
+GainCheck = Literal["after-cap", "before-cap"]
+TieOrder = Literal["grid", "decide"]
+Arithmetic = Literal["float", "decimal"]
+VARIANTS: tuple[str, ...] = get_args(Variant)
+OUTCOMES: tuple[str, ...] = get_args(Outcome)
+NBS_CHECKS: tuple[str, ...] = get_args(NbsCheck)
+PAST_DEMANDER: tuple[str, ...] = get_args(PastDemander)
+DIRECTIONS: tuple[str, ...] = get_args(Direction)
+GAIN_CHECKS: tuple[str, ...] = get_args(GainCheck)
+TIE_ORDERS: tuple[str, ...] = get_args(TieOrder)
+ARITHMETICS: tuple[str, ...] = get_args(Arithmetic)
 
 SCALE = 100.0  # Decide normalises every issue to 0–100; gains and shifts are reported in these units
 _TOL = 1e-10  # Decide's threshold for a move or a gain to count
@@ -89,67 +97,122 @@ positions on the issue's own scale; ``shift_*`` (compromise-point shifts), gains
 
 @dataclass(frozen=True)
 class ExchangeOptions:
-    """Resolved options of one run (see :data:`OPTION_SPECS` for what each means and why the default)."""
+    """Resolved options of one run, each declared once (default, help; choices from the ``Literal`` type).
 
-    variant: Variant = "equal-gain"
-    spread: float = 1.0
-    salience_weight: float = 0.4
-    fixed_weight: float = 0.1
-    outcome: Literal["nbs", "rule"] = "nbs"
-    nbs_check: Literal["demander", "current", "decide"] = "demander"
-    past_demander: Literal["refuse", "allow"] = "refuse"
-    direction: Literal["round", "exchange"] = "round"
-    gain_check: Literal["after-cap", "before-cap"] = "after-cap"
-    tie_order: Literal["grid", "decide"] = "grid"
-    arithmetic: Literal["float", "decimal"] = "float"
+    :data:`OPTION_SPECS` is derived from it (:func:`~.spec.options_of`), with what ``run`` takes beside it."""
+
+    variant: Variant = field(
+        default="equal-gain",
+        metadata=about(
+            "equal-gain: both gain the same (Stokman & Van Oosten 1994); random-rate: the rate is drawn between "
+            "equal gain and one side's break-even (Dijkstra et al. 2018)."
+        ),
+    )
+    spread: float = field(
+        default=1.0,
+        metadata=about("random-rate only: how far (0–1) toward a break-even rate a draw may go (Decide's p)."),
+    )
+    salience_weight: float = field(
+        default=0.4, metadata=about("new start x' = x + ((1-s)·salience_weight + fixed_weight)·(y - x).")
+    )
+    fixed_weight: float = field(default=0.1, metadata=about("see salience_weight (Decide's FIXED_WEIGHT)."))
+    outcome: Outcome = field(
+        default="nbs",
+        metadata=about(
+            "nbs: forecast = compromise point of the last round's voting positions (Decide's outcome); rule: each "
+            "issue's decision rule on the final start positions."
+        ),
+    )
+    nbs_check: NbsCheck = field(
+        default="demander",
+        metadata=about(
+            "which compromise point an exchange may not carry past the demander: demander = the round-start point "
+            "moved by what the demander already bought (each supplier at its latest position) and by the supplier's "
+            "own moves; current = the point after every exchange realised so far; decide = as Decide records "
+            "purchases (a supplier stays at the position first bought unless it moved back past it) and caps to the "
+            "point with the supplier at that recorded position."
+        ),
+    )
+    past_demander: PastDemander = field(
+        default="refuse",
+        metadata=about(
+            "refuse: no exchange once the compromise point is at or past the demander's position; allow (Decide): "
+            "only an exchange that would carry the point across the demander is shrunk, one that starts past it goes "
+            "ahead in full."
+        ),
+    )
+    direction: Direction = field(
+        default="round",
+        metadata=about(
+            "round: an actor moves one way on an issue per round; exchange (Decide): only each exchange's own moves "
+            "keep one direction (an actor may move back for another partner), and an exchange whose moves add up "
+            "past 100 lapses."
+        ),
+    )
+    gain_check: GainCheck = field(
+        default="after-cap",
+        metadata=about(
+            "after-cap: an exchange must still gain more than 1e-10 after the compromise-point cap; before-cap "
+            "(Decide): the gain is checked before the cap only."
+        ),
+    )
+    tie_order: TieOrder = field(
+        default="grid",
+        metadata=about(
+            "which of equal gains goes first: grid = the first in (issue pair, actor pair) order; decide = Decide's "
+            "list (per issue pair the A-D pairs, then B-C), sorted stably by gain at every step, so an earlier "
+            "winner of a tie stays ahead."
+        ),
+    )
+    arithmetic: Arithmetic = field(
+        default="float",
+        metadata=about(
+            "float: vectorised binary floating point; decimal: Decide's 28-digit decimals, one draw and one exchange "
+            "at a time (slow), which reproduces the choices its rounding makes between gains equal to 26 digits; "
+            "needs every other option at its Decide value."
+        ),
+    )
 
 
-OPTION_SPECS: tuple[OptionSpec, ...] = (
-    OptionSpec("variant", "equal-gain", VARIANTS, "equal-gain: both gain the same (Stokman & Van Oosten 1994); "
-               "random-rate: the rate is drawn between equal gain and one side's break-even (Dijkstra et al. 2018)."),
-    OptionSpec("rng", None, None, "seed or numpy Generator for random-rate (recorded as options['seed'])."),
-    OptionSpec("draw_keys", None, None, "one int per draw: draws with the same key share random numbers (the lab)"),
-    OptionSpec("spread", 1.0, None, "random-rate only: how far (0–1) toward a break-even rate a draw may go "
-               "(Decide's p)."),
-    OptionSpec("power", None, None, "per actor-issue power (A, I) or (D, A, I); default: capability on every "
-               "issue. decide_power(scenario) builds it from a Decide file's per-issue powers."),
-    OptionSpec("issue_power", None, None, "Decide's per-issue powers {actor id: {issue id: power}} (a Decide file's "
-               "metadata.decide.power, applied by forecast and the lab): power = capability × power / the actor's "
-               "mean power, so it equals the file's power and follows sampled or changed capabilities."),
-    OptionSpec("salience_weight", 0.4, None, "new start x' = x + ((1-s)·salience_weight + fixed_weight)·(y - x)."),
-    OptionSpec("fixed_weight", 0.1, None, "see salience_weight (Decide's FIXED_WEIGHT)."),
-    OptionSpec("outcome", "nbs", OUTCOMES, "nbs: forecast = compromise point of the last round's voting positions "
-               "(Decide's outcome); rule: each issue's decision rule on the final start positions."),
-    OptionSpec("nbs_check", "demander", NBS_CHECKS, "which compromise point an exchange may not carry past the "
-               "demander: demander = the round-start point moved by what the demander already bought (each "
-               "supplier at its latest position) and by the supplier's own moves; current = the point after every "
-               "exchange realised so far; decide = as Decide records purchases (a supplier stays at the position "
-               "first bought unless it moved back past it) and caps to the point with the supplier at that "
-               "recorded position."),
-    OptionSpec("past_demander", "refuse", PAST_DEMANDER, "refuse: no exchange once the compromise point is at or "
-               "past the demander's position; allow (Decide): only an exchange that would carry the point across "
-               "the demander is shrunk, one that starts past it goes ahead in full."),
-    OptionSpec("direction", "round", DIRECTIONS, "round: an actor moves one way on an issue per round; exchange "
-               "(Decide): only each exchange's own moves keep one direction (an actor may move back for another "
-               "partner), and an exchange whose moves add up past 100 lapses."),
-    OptionSpec("gain_check", "after-cap", GAIN_CHECKS, "after-cap: an exchange must still gain more than 1e-10 "
-               "after the compromise-point cap; before-cap (Decide): the gain is checked before the cap only."),
-    OptionSpec("tie_order", "grid", TIE_ORDERS, "which of equal gains goes first: grid = the first in (issue "
-               "pair, actor pair) order; decide = Decide's list (per issue pair the A-D pairs, then B-C), sorted "
-               "stably by gain at every step, so an earlier winner of a tie stays ahead."),
-    OptionSpec("arithmetic", "float", ARITHMETICS, "float: vectorised binary floating point; decimal: Decide's "
-               "28-digit decimals, one draw and one exchange at a time (slow), which reproduces the choices its "
-               "rounding makes between gains equal to 26 digits; needs every other option at its Decide value."),
-)  # fmt: skip
+OPTION_SPECS: tuple[OptionSpec, ...] = options_of(
+    ExchangeOptions,
+    extra=(
+        (
+            "variant",
+            OptionSpec("rng", None, None, "seed or numpy Generator for random-rate (recorded as options['seed'])."),
+        ),
+        (
+            "rng",
+            OptionSpec(
+                "draw_keys", None, None, "one int per draw: draws with the same key share random numbers (the lab)"
+            ),
+        ),
+        (
+            "spread",
+            OptionSpec(
+                "power",
+                None,
+                None,
+                "per actor-issue power (A, I) or (D, A, I); default: capability on every issue. "
+                "decide_power(scenario) builds it from a Decide file's per-issue powers.",
+            ),
+        ),
+        (
+            "power",
+            OptionSpec(
+                "issue_power",
+                None,
+                None,
+                "Decide's per-issue powers {actor id: {issue id: power}} (a Decide file's metadata.decide.power, "
+                "applied by forecast and the lab): power = capability × power / the actor's mean power, so it equals "
+                "the file's power and follows sampled or changed capabilities.",
+            ),
+        ),
+    ),
+)
 
 CHOICES: dict[str, tuple[str, ...]] = {
-    "outcome": OUTCOMES,
-    "nbs_check": NBS_CHECKS,
-    "past_demander": PAST_DEMANDER,
-    "direction": DIRECTIONS,
-    "gain_check": GAIN_CHECKS,
-    "tie_order": TIE_ORDERS,
-    "arithmetic": ARITHMETICS,
+    o.name: o.choices for o in OPTION_SPECS if o.choices is not None and o.name != "variant"
 }
 
 DECIDE: dict[str, Any] = {
@@ -228,7 +291,7 @@ def _issue_power(arrays: Arrays, kept: Mapping[str, Mapping[str, float]]) -> Flo
     return out
 
 
-def _resolve(variant: str, options: dict[str, Any]) -> ExchangeOptions:
+def _resolve(variant: str, options: Mapping[str, object]) -> ExchangeOptions:
     known = {f.name for f in fields(ExchangeOptions)} - {"variant"}
     unknown = sorted(set(options) - known)
     if unknown:
@@ -892,11 +955,11 @@ def run(
     *,
     rounds: int | None = 10,
     variant: str = "equal-gain",
-    rng: Any = None,
-    draw_keys: Any = None,
-    power: Any = None,
+    rng: RNGLike = None,
+    draw_keys: DrawKeys = None,
+    power: ArrayLike | None = None,
     issue_power: Mapping[str, Mapping[str, float]] | None = None,
-    **options: Any,
+    **options: object,
 ) -> Trajectory:
     """Run the exchange model for ``rounds`` rounds (Decide's "iterations"); returns the start positions per round.
 
@@ -1037,20 +1100,20 @@ def exchanges_frame(trajectory: Trajectory) -> pd.DataFrame:
     return frame
 
 
-def run_random(arrays: Arrays, *, rounds: int | None = 10, **options: Any) -> Trajectory:
+def run_random(arrays: Arrays, *, rounds: int | None = 10, **options: object) -> Trajectory:
     """The random-rate variant (Dijkstra, van Assen, Stokman & Draaijer 2018)."""
     options.setdefault("variant", "random-rate")
-    return run(arrays, rounds=rounds, **options)
+    return run(arrays, rounds=rounds, **cast(dict[str, Any], options))
 
 
-def run_decide(arrays: Arrays, *, rounds: int | None = 10, **options: Any) -> Trajectory:
+def run_decide(arrays: Arrays, *, rounds: int | None = 10, **options: object) -> Trajectory:
     """The ``exchange-decide`` preset: Decide's equal-gain model with its random tie-break off (:data:`DECIDE`).
 
     Options given override the preset's, so each departure can be switched back one at a time.
     """
     if options.get("variant", "equal-gain") != "equal-gain":
         raise ValueError("exchange-decide reproduces Decide's equal-gain model; use exchange-random for random rates")
-    return replace(run(arrays, rounds=rounds, **{**DECIDE, **options}), model="exchange-decide")
+    return replace(run(arrays, rounds=rounds, **cast(dict[str, Any], {**DECIDE, **options})), model="exchange-decide")
 
 
 _REFERENCE = (

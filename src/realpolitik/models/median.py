@@ -8,8 +8,6 @@ should beat both. Static: the trajectory holds only the input round.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from .aggregates import weighted_median
@@ -19,7 +17,7 @@ from .trajectory import Trajectory
 from .voice import voice
 
 
-def run(arrays: Arrays, *, rounds: int | None = 0, **options: Any) -> Trajectory:
+def run(arrays: Arrays, *, rounds: int | None = 0, **options: object) -> Trajectory:
     """Weighted median of the input positions per draw and issue; ``rounds`` is ignored (static model)."""
     if options:
         raise TypeError(f"median takes no options, got {sorted(options)}")

@@ -28,12 +28,13 @@ the weighted mean; the quadratic case is *not* the weighted mean (its first-orde
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
 from .arrays import Arrays, FloatArray
-from .spec import ModelSpec, OptionSpec
+from .spec import ModelSpec, about, build_options, options_of
 from .trajectory import Trajectory
 from .voice import voice
 
@@ -81,21 +82,27 @@ def solve(
     return np.asarray(best, dtype=np.float64), np.asarray(low, dtype=np.float64), np.asarray(high, dtype=np.float64)
 
 
-def run(
-    arrays: Arrays,
-    *,
-    rounds: int | None = 0,
-    utility: Utility = "quadratic",
-    disagreement: Disagreement = "status_quo",
-    **options: Any,
-) -> Trajectory:
+@dataclass(frozen=True)
+class NBSOptions:
+    """The options of :func:`run`, each declared once (:data:`SPEC`'s options are derived from it)."""
+
+    utility: Utility = field(default="quadratic", metadata=about("loss in distance: |x − x_i|² or |x − x_i|"))
+    disagreement: Disagreement = field(
+        default="status_quo",
+        metadata=about(
+            "disagreement point: the status quo where the issue has one, or always each actor's worst scale end"
+        ),
+    )
+
+
+def run(arrays: Arrays, *, rounds: int | None = 0, **options: object) -> Trajectory:
     """NBS forecast per draw and issue; ``rounds`` is ignored (static model).
 
     ``details``: ``acceptable`` (D, I, 2), the interval every bargaining actor weakly prefers to disagreement, on
     the issue's scale; ``status_quo_used`` (D, I), whether the status quo was the disagreement point.
     """
-    if options:
-        raise TypeError(f"nbs: unknown options {sorted(options)}")
+    opts = build_options(NBSOptions, options, unknown="nbs: unknown options {names}")
+    utility, disagreement = opts.utility, opts.disagreement
     if disagreement not in ("status_quo", "worst"):
         raise ValueError(f"nbs: disagreement must be 'status_quo' or 'worst', got {disagreement!r}")
     k = _exponent(utility)
@@ -136,15 +143,7 @@ SPEC = ModelSpec(
     ),
     run=run,
     default_rounds=0,
-    options=(
-        OptionSpec("utility", "quadratic", ("quadratic", "linear"), "loss in distance: |x − x_i|² or |x − x_i|"),
-        OptionSpec(
-            "disagreement",
-            "status_quo",
-            ("status_quo", "worst"),
-            "disagreement point: the status quo where the issue has one, or always each actor's worst scale end",
-        ),
-    ),
+    options=options_of(NBSOptions),
     reference_test="tests/test_models_baselines.py",
     reference_source=(
         "closed forms of the asymmetric Nash bargaining solution (linear utilities: the weighted mean; status quo "

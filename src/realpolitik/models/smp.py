@@ -45,16 +45,16 @@ drew 3 numbers before the first turn (``prng_discard``, set from a seeded file's
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
 
-from ..randomness import draw_seed_sequences, seed_of
+from ..randomness import RNGLike, draw_seed_sequences, seed_of
 from .arrays import Arrays, FloatArray
 from .decision import decide
 from .smp_prng import KtabPRNG
-from .spec import ModelSpec, OptionSpec
+from .spec import INTERNAL, DrawKeys, ModelSpec, OptionSpec, about, options_of
 from .trajectory import Trajectory
 
 IntArray = np.ndarray[Any, np.dtype[np.intp]]
@@ -84,50 +84,77 @@ KTAB_2017_PRE_RUN_DRAWS = 3  # smpc 2017 drew 3 numbers from the seeded PRNG bef
 
 @dataclass(frozen=True)
 class SMPOptions:
-    """The parameters KTAB's XML exposes (``ModelParameters``), plus the run controls of ``configExec``."""
+    """The parameters KTAB's XML exposes (``ModelParameters``, each field's ``ktab`` name), plus the run controls of
+    ``configExec``; each declared once (:data:`OPTION_SPECS` is derived from it, :func:`~.spec.options_of`).
+    ``choose`` and ``option_order`` are hooks for tests, no listed option."""
 
-    victory_prob_model: str = "Linear"
-    pce_model: str = "Conditional"
-    state_transitions: str = "Deterministic"
-    voting_rule: str = "Proportional"
-    big_r_adjust: str = "OneThird"
-    big_r_range: str = "Mid"
-    third_party_commit: str = "SemiCommit"
-    inter_vec_brgn: str = "S2P2"
-    bargn_model: str = "InitOnlyInterp"
-    seed: int | None = None
-    prng_discard: int = 0
-    ideal_adjustment: tuple[tuple[int, int, float], ...] = ()
-    min_turns: int = 2
-    min_delta_ratio: float = 0.02
-    min_sig_delta: float = 1e-4
-    pos_tol: float = 1e-3
-    choose: Callable[[int, int, list[tuple[int, int]], FloatArray], int] | None = field(default=None)
-    option_order: Callable[[int, int, list[tuple[int, int]]], Sequence[int]] | None = field(default=None)
+    victory_prob_model: str = field(
+        default="Linear",
+        metadata=about(
+            "P[i>j] from coalitions: C^p/(C_ij^p + C_ji^p)", choices=VICTORY_PROB_MODELS, ktab="VictoryProbModel"
+        ),
+    )
+    pce_model: str = field(
+        default="Conditional",
+        metadata=about("probabilistic Condorcet election over options", choices=PCE_MODELS, ktab="PCEModel"),
+    )
+    state_transitions: str = field(
+        default="Deterministic",
+        metadata=about("take the likeliest bargain or draw one", choices=STATE_TRANSITIONS, ktab="StateTransitions"),
+    )
+    voting_rule: str = field(
+        default="Proportional",
+        metadata=about("vote as a function of the utility difference", choices=VOTING_RULES, ktab="VotingRule"),
+    )
+    big_r_adjust: str = field(
+        default="OneThird",
+        metadata=about("how far h's view of i's risk attitude is i's own", choices=BIG_R_ADJUST, ktab="BigRAdjust"),
+    )
+    big_r_range: str = field(
+        default="Mid",
+        metadata=about(
+            "range of inferred risk attitudes: [0,1], [-1/2,1], [-1,1]", choices=BIG_R_RANGE, ktab="BigRRange"
+        ),
+    )
+    third_party_commit: str = field(
+        default="SemiCommit",
+        metadata=about("what third parties expect to give up", choices=THIRD_PARTY_COMMIT, ktab="ThirdPartyCommit"),
+    )
+    inter_vec_brgn: str = field(
+        default="S2P2",
+        metadata=about(
+            "bargain interpolation weights salience^n x prob^m", choices=INTER_VEC_BRGN, ktab="InterVecBrgn"
+        ),
+    )
+    bargn_model: str = field(
+        default="InitOnlyInterp",
+        metadata=about("whose interpolation becomes the bargain", choices=BARGN_MODELS, ktab="BargnModel"),
+    )
+    seed: int | None = field(
+        default=None, metadata=about("KTAB PRNG seed for Stochastic transitions (None/0: from rng, else random)")
+    )
+    prng_discard: int = field(
+        default=0, metadata=about("PRNG draws discarded before the run (smpc 2017: 3; set from a file's seed)")
+    )
+    ideal_adjustment: tuple[tuple[int, int, float], ...] = field(
+        default=(), metadata=about("(adjusting, reference, rate) triples: ideals drift toward positions")
+    )
+    min_turns: int = field(default=2, metadata=about("turns before the stopping rule may fire"))
+    min_delta_ratio: float = field(
+        default=0.02, metadata=about("stop when the last step is below this fraction of the first")
+    )
+    min_sig_delta: float = field(default=1e-4, metadata=about("added to the first step (guards 0/0)"))
+    pos_tol: float = field(default=1e-3, metadata=about("positions closer than this (0-1 scale) count as one option"))
+    choose: Callable[[int, int, list[tuple[int, int]], FloatArray], int] | None = field(default=None, metadata=INTERNAL)
+    option_order: Callable[[int, int, list[tuple[int, int]]], Sequence[int]] | None = field(
+        default=None, metadata=INTERNAL
+    )
 
 
 _CHOICES: dict[str, tuple[str, ...]] = {
-    "victory_prob_model": VICTORY_PROB_MODELS,
-    "pce_model": PCE_MODELS,
-    "state_transitions": STATE_TRANSITIONS,
-    "voting_rule": VOTING_RULES,
-    "big_r_adjust": BIG_R_ADJUST,
-    "big_r_range": BIG_R_RANGE,
-    "third_party_commit": THIRD_PARTY_COMMIT,
-    "inter_vec_brgn": INTER_VEC_BRGN,
-    "bargn_model": BARGN_MODELS,
+    f.name: f.metadata["choices"] for f in fields(SMPOptions) if "choices" in f.metadata
 }
-_XML_NAMES = {
-    "VictoryProbModel": "victory_prob_model",
-    "PCEModel": "pce_model",
-    "StateTransitions": "state_transitions",
-    "VotingRule": "voting_rule",
-    "BigRAdjust": "big_r_adjust",
-    "BigRRange": "big_r_range",
-    "ThirdPartyCommit": "third_party_commit",
-    "InterVecBrgn": "inter_vec_brgn",
-    "BargnModel": "bargn_model",
-}
+_XML_NAMES: dict[str, str] = {f.metadata["ktab"]: f.name for f in fields(SMPOptions) if "ktab" in f.metadata}
 
 
 def parse_options(options: Mapping[str, Any], actor_ids: Sequence[str] = ()) -> SMPOptions:
@@ -678,7 +705,14 @@ def _to_scale(arrays: Arrays, x: FloatArray, x0: FloatArray) -> FloatArray:
     return np.asarray(out, dtype=np.float64)
 
 
-def run(arrays: Arrays, *, rounds: int | None = 100, **options: Any) -> Trajectory:
+def run(
+    arrays: Arrays,
+    *,
+    rounds: int | None = 100,
+    rng: RNGLike = None,
+    draw_keys: DrawKeys = None,
+    **options: object,
+) -> Trajectory:
     """KTAB's SMP on every draw; ``rounds`` is KTAB's maximum number of turns (it usually stops earlier).
 
     Positions are mapped to 0-1 per issue and back; each draw stops on its own, and its last state is
@@ -691,8 +725,6 @@ def run(arrays: Arrays, *, rounds: int | None = 100, **options: Any) -> Trajecto
     key (:func:`.base.draw_seed_sequences`): draws with the same key share the PRNG's numbers, others do not;
     ``details['seed']`` lists the seed of every draw.
     """
-    rng = options.pop("rng", None)
-    draw_keys = options.pop("draw_keys", None)
     opts = parse_options(options, arrays.actor_ids)
     stochastic = opts.state_transitions == "Stochastic"
     if stochastic and opts.seed is None and (rng is not None or draw_keys is not None):
@@ -732,25 +764,22 @@ def run(arrays: Arrays, *, rounds: int | None = 100, **options: Any) -> Trajecto
     return Trajectory("smp", arrays, positions, forecast, options=shown, details=details)
 
 
-OPTION_SPECS = (
-    OptionSpec("victory_prob_model", "Linear", VICTORY_PROB_MODELS, "P[i>j] from coalitions: C^p/(C_ij^p + C_ji^p)"),
-    OptionSpec("pce_model", "Conditional", PCE_MODELS, "probabilistic Condorcet election over options"),
-    OptionSpec("state_transitions", "Deterministic", STATE_TRANSITIONS, "take the likeliest bargain or draw one"),
-    OptionSpec("voting_rule", "Proportional", VOTING_RULES, "vote as a function of the utility difference"),
-    OptionSpec("big_r_adjust", "OneThird", BIG_R_ADJUST, "how far h's view of i's risk attitude is i's own"),
-    OptionSpec("big_r_range", "Mid", BIG_R_RANGE, "range of inferred risk attitudes: [0,1], [-1/2,1], [-1,1]"),
-    OptionSpec("third_party_commit", "SemiCommit", THIRD_PARTY_COMMIT, "what third parties expect to give up"),
-    OptionSpec("inter_vec_brgn", "S2P2", INTER_VEC_BRGN, "bargain interpolation weights salience^n x prob^m"),
-    OptionSpec("bargn_model", "InitOnlyInterp", BARGN_MODELS, "whose interpolation becomes the bargain"),
-    OptionSpec("seed", None, None, "KTAB PRNG seed for Stochastic transitions (None/0: from rng, else random)"),
-    OptionSpec("rng", None, None, "seed, SeedSequence or Generator reduced to the KTAB seed when seed is unset"),
-    OptionSpec("draw_keys", None, None, "one int per draw: each key its own KTAB seed, derived from seed (the lab)"),
-    OptionSpec("prng_discard", 0, None, "PRNG draws discarded before the run (smpc 2017: 3; set from a file's seed)"),
-    OptionSpec("ideal_adjustment", (), None, "(adjusting, reference, rate) triples: ideals drift toward positions"),
-    OptionSpec("min_turns", 2, None, "turns before the stopping rule may fire"),
-    OptionSpec("min_delta_ratio", 0.02, None, "stop when the last step is below this fraction of the first"),
-    OptionSpec("min_sig_delta", 1e-4, None, "added to the first step (guards 0/0)"),
-    OptionSpec("pos_tol", 1e-3, None, "positions closer than this (0-1 scale) count as one option"),
+OPTION_SPECS: tuple[OptionSpec, ...] = options_of(
+    SMPOptions,
+    extra=(
+        (
+            "seed",
+            OptionSpec(
+                "rng", None, None, "seed, SeedSequence or Generator reduced to the KTAB seed when seed is unset"
+            ),
+        ),
+        (
+            "rng",
+            OptionSpec(
+                "draw_keys", None, None, "one int per draw: each key its own KTAB seed, derived from seed (the lab)"
+            ),
+        ),
+    ),
 )
 
 SPEC = ModelSpec(

@@ -7,15 +7,22 @@ the test that proves it against a published or peer trajectory (as Axelrod does 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import dataclasses
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, TypeVar, cast, get_args, get_origin
 
 import numpy as np
+from numpy.typing import NDArray
 
+from ..randomness import RNGLike
 from .arrays import Arrays
 from .decision import honour_structure
 from .trajectory import Trajectory
+
+DrawKeys = Sequence[int] | NDArray[np.integer] | None
+"""Which draws share a stochastic model's random numbers (one non-negative int per draw; see ``ModelSpec.__call__``)."""
 
 
 class RunFunction(Protocol):
@@ -112,10 +119,10 @@ class ModelSpec:
         arrays: Arrays,
         *,
         rounds: int | None = None,
-        rng: Any = None,
-        draw_keys: Any = None,
+        rng: RNGLike = None,
+        draw_keys: DrawKeys = None,
         forecast_only: bool = False,
-        **options: Any,
+        **options: object,
     ) -> Trajectory:
         """Run the model. ``rng`` and ``draw_keys`` reach only stochastic models, so every caller can pass them
         uniformly and a deterministic model is not handed an option it does not know; ``forecast_only`` adds the
@@ -145,6 +152,77 @@ class ModelSpec:
                 f"{self.name}: issue {arrays.issue_ids[int(issues[0])]!r}: per-stance influence is not supported "
                 f"(the model uses one capability per actor)"
             )
+
+
+def about(help: str, *, choices: tuple[Any, ...] | None = None, **more: Any) -> dict[str, Any]:
+    """The metadata of a field of a model's options dataclass, ``field(default=..., metadata=about(help))``: the one
+    line ``realpolitik models -v`` shows; ``choices`` only where the annotation is not a ``Literal`` (which
+    :func:`options_of` reads); ``more`` is the model's own (e.g. SMP's KTAB name)."""
+    out: dict[str, Any] = {"help": help, **more}
+    if choices is not None:
+        out["choices"] = tuple(choices)
+    return out
+
+
+INTERNAL: Mapping[str, Any] = {"internal": True}
+"""The metadata of a field of an options dataclass that is no user option (not listed by :func:`options_of`)."""
+
+
+def options_of(
+    cls: type, *, extra: Sequence[tuple[str, OptionSpec]] = (), defaults: Mapping[str, Any] | None = None
+) -> tuple[OptionSpec, ...]:
+    """The :class:`OptionSpec` of every field of a model's options dataclass, so each option is stated once.
+
+    Name and default from the field; ``help`` from its metadata (:func:`about`); choices from the metadata, else
+    the values of a ``Literal`` annotation, else ``(True, False)`` for a ``bool``. ``extra`` adds what ``run``
+    takes beside the dataclass (``rng``, ``draw_keys``, arrays), each ``(after, spec)`` placed after the option
+    named ``after`` (``""``: first). ``defaults`` overrides defaults (a preset's)."""
+    namespace = vars(sys.modules[cls.__module__])
+    out: list[OptionSpec] = []
+    for f in dataclasses.fields(cls):
+        if f.metadata.get("internal"):
+            continue
+        if "help" not in f.metadata:
+            raise TypeError(f"{cls.__name__}.{f.name}: give it metadata=about(help) or INTERNAL")
+        choices: tuple[Any, ...] | None = f.metadata.get("choices")
+        if choices is None:
+            hint = _annotation(f.type, namespace)
+            if get_origin(hint) is Literal:
+                choices = tuple(get_args(hint))
+            elif hint is bool:
+                choices = (True, False)
+        default = f.default if f.default is not dataclasses.MISSING else None
+        out.append(OptionSpec(f.name, default, choices, str(f.metadata["help"])))
+    for after, spec in extra:
+        at = 0 if not after else next(k for k, o in enumerate(out) if o.name == after) + 1
+        out.insert(at, spec)
+    if defaults:
+        out = [dataclasses.replace(o, default=defaults[o.name]) if o.name in defaults else o for o in out]
+    return tuple(out)
+
+
+OptionsT = TypeVar("OptionsT")
+
+
+def build_options(cls: type[OptionsT], options: Mapping[str, object], *, unknown: str) -> OptionsT:
+    """``options`` (a run's keyword arguments) validated into the options dataclass ``cls`` at once. A name that is
+    no field raises ``TypeError`` with ``unknown`` formatted with ``{names}`` (the sorted unknown names) and
+    ``{known}``; a value is checked by the dataclass (``__post_init__``)."""
+    known = [f.name for f in dataclasses.fields(cast(Any, cls)) if not f.metadata.get("internal")]
+    names = sorted(set(options) - set(known))
+    if names:
+        raise TypeError(unknown.format(names=names, known=", ".join(known)))
+    return cast(Any, cls)(**options)  # type: ignore[no-any-return]
+
+
+def _annotation(annotation: Any, namespace: Mapping[str, Any]) -> Any:
+    """A field's annotation as an object (``from __future__ import annotations`` leaves it a string)."""
+    if not isinstance(annotation, str):
+        return annotation
+    try:
+        return eval(annotation, dict(namespace))  # the module's own annotation
+    except Exception:  # an annotation we cannot evaluate has no choices to read
+        return None
 
 
 def parse_option_value(raw: str) -> Any:
