@@ -258,6 +258,10 @@ def test_a_running_server_deletes_its_oldest_finished_jobs(tmp_path: Path) -> No
         assert wait_job(c, first)["status"] == "done"
         second = c.post("/api/jobs", json={"scenario": "afghanistan-2025", "draws": 20}).json()["id"]
         assert wait_job(c, second)["status"] == "done"
+        # the store prunes right after a job is marked done: allow it a bounded moment
+        deadline = time.monotonic() + 10
+        while c.get(f"/api/jobs/{first}").status_code != 404 and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert c.get(f"/api/jobs/{first}").status_code == 404
         assert not (tmp_path / "data" / "jobs" / first).exists()
         assert c.get(f"/api/jobs/{second}/results").status_code == 200
