@@ -116,18 +116,24 @@ def per_draw(
 ) -> tuple[FloatArray, FloatArray]:
     """Per strategy and draw: the client's utility and whether every target was met, (S, D) each, from the
     tidy result rows (an Arrow table with strategy, draw, issue, outcome, client_utility)."""
-    cols = table.to_pydict()
-    draws = sorted(set(cols["draw"]))
-    at = {d: k for k, d in enumerate(draws)}
-    s_at = {s: k for k, s in enumerate(strategies)}
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def codes(column: str, values: list[str]) -> NDArray[np.int64]:
+        found = pc.fill_null(pc.index_in(table[column], value_set=pa.array(values)), -1)  # -1: not among them
+        return np.asarray(found.to_numpy(), dtype=np.int64)
+
+    draw = np.asarray(table["draw"].to_numpy(), dtype=np.int64)
+    draws, d = np.unique(draw, return_inverse=True)
+    s = codes("strategy", strategies)
     utility = np.full((len(strategies), len(draws)), np.nan)
+    utility[s, d] = np.asarray(table["client_utility"].to_numpy(), dtype=np.float64)
     ok = np.ones((len(strategies), len(draws)))
-    for strategy, draw, issue, outcome, u in zip(
-        cols["strategy"], cols["draw"], cols["issue"], cols["outcome"], cols["client_utility"], strict=True
-    ):
-        s, d = s_at[strategy], at[draw]
-        utility[s, d] = u
-        for t_issue, op, threshold in targets:
-            if issue == t_issue and not (outcome >= threshold if op == ">=" else outcome <= threshold):
-                ok[s, d] = 0.0
+    outcome = np.asarray(table["outcome"].to_numpy(), dtype=np.float64)
+    issue_names = sorted({t_issue for t_issue, _, _ in targets})
+    issue = codes("issue", issue_names) if issue_names else np.empty(0, dtype=np.int64)
+    for t_issue, op, threshold in targets:
+        met = outcome >= threshold if op == ">=" else outcome <= threshold
+        missed = (issue == issue_names.index(t_issue)) & ~met
+        ok[s[missed], d[missed]] = 0.0
     return utility, ok

@@ -136,20 +136,8 @@ PROGRAM_READING: dict[str, Any] = {
 
 PRESETS: dict[str, dict[str, Any]] = {
     "bdm": {},
-    "bdm-scholz": {
-        "probability": "all-triples",
-        "vote_risk": "voter",
-        "risk": "across-actors",
-        "perspective": "self",
-        "selection": "class-order",
-        "compromise_key": "lowest-point",
-        "compromise_point": "proportional",
-        "capitulation": False,
-        "q": 1.0,
-        "t": 1.0,
-        "range": "positions",
-        "arithmetic": "reference-at-ties",
-    },
+    # the program's reading, T = 1 (Q = 1 leaves it unused), and its arithmetic where a near-tie could turn on it
+    "bdm-scholz": {**PROGRAM_READING, "t": 1.0, "arithmetic": "reference-at-ties"},
 }
 
 

@@ -113,13 +113,20 @@ class LabResult(Tabular):
 
 def read_outcomes(out: Path, strategies: tuple[str, ...]) -> dict[str, dict[str, FloatArray]]:
     """Strategy → issue → outcome per draw, read from a finished lab folder."""
+    return outcomes_from(read_results(out), strategies)
 
-    table = read_results(out).sort_by([("strategy", "ascending"), ("issue", "ascending"), ("draw", "ascending")])
-    cols = table.to_pydict()
-    result: dict[str, dict[str, list[float]]] = {s: {} for s in strategies}
-    for strat, issue, value in zip(cols["strategy"], cols["issue"], cols["outcome"], strict=True):
-        result.setdefault(strat, {}).setdefault(issue, []).append(value)
-    return {s: {i: np.asarray(v, dtype=np.float64) for i, v in issues.items()} for s, issues in result.items()}
+
+def outcomes_from(table: Any, strategies: tuple[str, ...]) -> dict[str, dict[str, FloatArray]]:
+    """Strategy → issue → outcome per draw (draw order) from the tidy result rows, cut into runs, not looped."""
+    table = table.sort_by([("strategy", "ascending"), ("issue", "ascending"), ("draw", "ascending")])
+    strategy = np.asarray(table["strategy"].to_numpy(zero_copy_only=False), dtype=object)
+    issue = np.asarray(table["issue"].to_numpy(zero_copy_only=False), dtype=object)
+    values = np.asarray(table["outcome"].to_numpy(), dtype=np.float64)
+    starts = np.flatnonzero(np.r_[True, (strategy[1:] != strategy[:-1]) | (issue[1:] != issue[:-1])])
+    result: dict[str, dict[str, FloatArray]] = {s: {} for s in strategies}
+    for a, b in zip(starts, np.r_[starts[1:], len(values)], strict=True):
+        result.setdefault(str(strategy[a]), {})[str(issue[a])] = values[a:b].copy()
+    return result
 
 
 def plan(request: LabRequest) -> Experiment:
@@ -237,10 +244,11 @@ def run_lab(request: LabRequest, progress: Progress = silent) -> LabResult:
     except (ExperimentMismatchError, CorruptManifestError) as exc:
         raise RequestError(str(exc), parameter="out") from None
     summary = summarise(out, list(experiment.strategies), experiment.targets).to_json_dict()
-    summary["ranking"] = rankings(out, experiment)
+    table = read_results(out)  # once, for the rankings and the bottom line
+    summary["ranking"] = rankings(table, experiment)
     discovery = _discovery(out, experiment, request.box_inputs, progress) if request.discover else None
     result = LabResult(request, experiment, out, manifest, summary, discovery)
-    words = bottom_line(experiment.scenario, result.to_json_dict(), result.outcomes())
+    words = bottom_line(experiment.scenario, result.to_json_dict(), outcomes_from(table, experiment.strategies))
     result = replace(result, summary={**summary, "bottom_line": words.to_json_dict()})
     write_json(out / "summary.json", result.to_json_dict())
     return result
@@ -275,14 +283,14 @@ def run_lab_auto(request: LabRequest, criterion: str = "expected_utility", progr
     return final
 
 
-def rankings(out: Path, experiment: Experiment) -> dict[str, Any]:
+def rankings(table: Any, experiment: Experiment) -> dict[str, Any]:
     """Every criterion with its Monte Carlo interval and leading set (:mod:`realpolitik.lab.ranking`)."""
 
     from ..lab.ranking import CRITERIA, per_draw, rank
 
     strategies = list(experiment.strategies)
     targets = [(t.issue, t.op, t.threshold) for t in experiment.targets]
-    utility, ok = per_draw(read_results(out), strategies, targets)
+    utility, ok = per_draw(table, strategies, targets)
     criteria = CRITERIA if targets else tuple(c for c in CRITERIA if c != "p_satisficing")
     return {c: r.to_json_dict() for c, r in rank(strategies, utility, ok, experiment.seed, criteria).items()}
 
