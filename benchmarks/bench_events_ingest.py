@@ -154,18 +154,19 @@ def ladder(con: duckdb.DuckDBPyConnection, path: Path, variant: str) -> None:
 
     det = detect(path)
     spec = det.spec
-    reader, cols = ingest._read_csv_sql(path, det, "rej_err", "rej_scan")
-    native_sel, _ = ingest._native_select(det, cols)
+    reader, cols = ingest.read_csv_sql(path, det, "rej_err", "rej_scan")
+    native_sel, _ = ingest.native_select(det, cols)
     ncols = ", ".join(f'"{c}"' for c in NATIVE_FAMILIES[spec.family])
-    check = ingest._check_sql(spec) if variant != "native" else "NULL"
+    check = ingest.check_sql(spec) if variant != "native" else "NULL"
     con.execute("BEGIN TRANSACTION")
     con.execute(
         f"INSERT INTO {native_table(spec.family)} (record_key, file_id, source_row, {ncols}, extra) "
         f"SELECT {spec.id_sql}, 1, CASE WHEN {check} IS NULL THEN _n ELSE -_n END, {ncols}, extra "
-        f"FROM (SELECT row_number() OVER () AS _n, * FROM (SELECT {native_sel} FROM {reader}))"
+        f"FROM (SELECT row_number() OVER () AS _n, * FROM (SELECT {native_sel} FROM {reader}))",
+        {"path": path.as_posix()},  # ingest's reader takes the path as a parameter
     )
     if variant == "native-checks-canonical":
-        ingest._insert_canonical(con, spec, 1, det)
+        ingest.insert_canonical(con, spec, 1, det)
     con.execute("COMMIT")
 
 

@@ -73,7 +73,9 @@ def test_dask_ingest_and_indicators_equal_duckdb(tmp_path: Path, client: object)
         c = engines.duckdb_parquet_indicators(tmp_path / "pq", tokens, **kw)
         assert a.num_rows > 0 and a.equals(b) and a.equals(c), tokens
     n = con.execute("SELECT count(*) FROM events").fetchone()
-    m = duckdb.execute(f"SELECT count(*) FROM {indicators.parquet_relation(str(tmp_path / 'pq'))}").fetchone()
+    params = indicators.SqlParams()
+    query = f"SELECT count(*) FROM {indicators.parquet_relation(str(tmp_path / 'pq'), params)}"
+    m = duckdb.execute(query, params.used(query)).fetchone()
     assert n == m == (240,)
     con.close()
 
@@ -121,3 +123,15 @@ def test_cli_engine_dask(tmp_path: Path, client: object) -> None:
     assert json.loads(r.output) == json.loads(r2.output)
     bad = CliRunner().invoke(app, ["ingest", str(src[0]), "--engine", "dask"])
     assert bad.exit_code == 2 and len(bad.output.strip().splitlines()) == 1
+
+
+def test_dask_ingest_fails_a_mostly_rejected_file_whole(tmp_path: Path, client: object) -> None:
+    """The Dask engine applies the DuckDB engine's rule: a file read as the wrong format (every row rejected) is an
+    error with nothing of it in the Parquet output, and the other files still load."""
+    good = write(tmp_path / "good.export.CSV", [gdelt2_row(1), gdelt2_row(2)])
+    wrong = write(tmp_path / "wrong.export.CSV", [gdelt2_row(i) for i in range(10, 40)])
+    reports = engines.dask_ingest_parquet(client, [good], tmp_path / "pq0")
+    reports += engines.dask_ingest_parquet(client, [wrong], tmp_path / "pq1", forced_format="icews")
+    assert [r.status for r in reports] == ["loaded", "error"]
+    assert "rejected" in (reports[1].message or "")
+    assert list((tmp_path / "pq0").glob("**/*.parquet")) and not list((tmp_path / "pq1").glob("**/*.parquet"))

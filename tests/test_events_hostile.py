@@ -3,16 +3,21 @@ traceback, never a silently lost file, never a file that is not ours modified.""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import duckdb
 from typer.testing import CliRunner
 
 from realpolitik.cli.events import app
-from realpolitik.events import store
+from realpolitik.events import formats, readable, store
 from tests.test_events_ingest import gdelt2_row, write
 
 runner = CliRunner()
@@ -94,12 +99,40 @@ def test_an_older_workspace_needs_an_explicit_upgrade(tmp_path: Path) -> None:
     f = write(tmp_path / "x.export.CSV", [gdelt2_row(1)])
     one_line_error(ingest(str(f), "-w", str(ws)), "older than", "realpolitik events upgrade --workspace")
     up = runner.invoke(app, ["upgrade", "--workspace", str(ws)])
-    assert up.exit_code == 0 and "1 -> 2" in up.output, up.output
+    assert up.exit_code == 0 and f"1 -> {store.SCHEMA_VERSION}" in up.output, up.output
     assert ingest(str(f), "-w", str(ws)).exit_code == 0
     con = duckdb.connect(str(ws), read_only=True)
     meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
     con.close()
     assert meta == {"schema_version": store.SCHEMA_VERSION, "application_id": store.APPLICATION_ID}
+
+
+def test_a_version_2_workspace_upgrades_to_3_keeping_its_rows(tmp_path: Path) -> None:
+    """Version 3 appends four canonical columns and the fetch tables; rows already there keep their values and get
+    their source's licence."""
+    ws = tmp_path / "w.duckdb"
+    f = write(tmp_path / "x.export.CSV", [gdelt2_row(1), gdelt2_row(2)])
+    assert ingest(str(f), "-w", str(ws)).exit_code == 0
+    con = duckdb.connect(str(ws))  # turn it into what version 2 wrote
+    con.execute("DROP VIEW events")
+    for column in store.V3_COLUMNS:
+        con.execute(f"ALTER TABLE event_store DROP COLUMN {column}")
+    con.execute("DROP TABLE fetch_state")
+    con.execute("DROP TABLE deletions")
+    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    con.close()
+    one_line_error(ingest(str(f), "-w", str(ws)), "older than 3", "events upgrade")
+    up = runner.invoke(app, ["upgrade", "--workspace", str(ws)])
+    assert up.exit_code == 0 and "2 -> 3" in up.output, up.output
+    g = write(tmp_path / "y.export.CSV", [gdelt2_row(3)])
+    assert ingest(str(g), "-w", str(ws)).exit_code == 0
+    con = duckdb.connect(str(ws), read_only=True)
+    rows = con.execute("SELECT event_id, licence, fatalities_low, plover FROM events ORDER BY event_id").fetchall()
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    con.close()
+    assert [r[0] for r in rows] == ["1", "2", "3"]
+    assert {r[1] for r in rows} == {formats.LICENCES["gdelt"]} and {r[2] for r in rows} == {None}
+    assert {"fetch_state", "deletions"} <= tables
 
 
 def test_newer_workspace_is_refused(tmp_path: Path) -> None:
@@ -155,3 +188,103 @@ def test_cr_only_line_endings_and_a_huge_first_field(tmp_path: Path) -> None:
     big = tmp_path / "big.export.CSV"
     big.write_text(gdelt2_row(1, GLOBALEVENTID="7" * (200 * 1024)) + "\n" + gdelt2_row(2) + "\n")
     one_line_error(ingest(str(big), "-w", ws), "big.export.CSV:1:", "field larger than field limit")
+
+
+BOMB = """a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+"""
+
+
+def test_yaml_bombs_in_actor_tables_and_column_mappings_are_refused(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(BOMB)
+    f = write(tmp_path / "x.export.CSV", [gdelt2_row(1)])
+    ws = str(tmp_path / "w.duckdb")
+    started = time.monotonic()
+    one_line_error(ingest(str(f), "-w", ws, "--actors", str(bomb)), "bomb.yaml:", "MAX_YAML_NODES")
+    one_line_error(ingest(str(f), "-w", ws, "--columns", str(bomb)), "bomb.yaml:", "MAX_YAML_NODES")
+    assert time.monotonic() - started < 5
+
+
+def test_devices_fifos_and_folders_are_refused_as_event_inputs(tmp_path: Path) -> None:
+    ws = str(tmp_path / "w.duckdb")
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    one_line_error(ingest(str(fifo), "-w", ws), "pipe.csv", "not a regular file")
+    one_line_error(ingest("/dev/zero", "-w", ws, "--format", "gdelt2"), "/dev/zero", "not a regular file")
+    f = write(tmp_path / "x.export.CSV", [gdelt2_row(1)])
+    one_line_error(ingest(str(f), "-w", ws, "--masterlist", "/dev/zero"), "/dev/zero", "not a regular file")
+    one_line_error(ingest(str(f), "-w", ws, "--actors", str(fifo)), "pipe.csv", "not a regular file")
+    assert time.monotonic() - started < 10
+
+
+def test_a_zip_bomb_is_refused_before_it_fills_the_disk(tmp_path: Path) -> None:
+    """A member of zeros compresses about 1000:1; it is refused from its declared size, and a member whose header
+    lies about its size is stopped while streaming, either way with nothing left in the temporary folder."""
+    ws = str(tmp_path / "w.duckdb")
+    bomb = tmp_path / "20201113000000.export.CSV.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("20201113000000.export.CSV", b"0" * (64 * 1024 * 1024))
+    assert bomb.stat().st_size < 200_000
+    before = set(Path(tempfile.gettempdir()).glob(f"{readable.UNZIP_PREFIX}*"))
+    one_line_error(ingest(str(bomb), "-w", ws), "export.CSV.zip", "zip bomb")
+    liar = tmp_path / "liar.export.CSV.zip"
+    data = bytearray(bomb.read_bytes())
+    for header in (b"PK\x03\x04", b"PK\x01\x02"):  # rewrite the declared inflated size in both headers
+        at = data.find(header)
+        offset = 22 if header == b"PK\x03\x04" else 24
+        data[at + offset : at + offset + 4] = (1000).to_bytes(4, "little")
+    liar.write_bytes(bytes(data))
+    res = ingest(str(liar), "-w", ws)
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert "zip bomb" in res.output or "corrupt zip" in res.output, res.output
+    assert set(Path(tempfile.gettempdir()).glob(f"{readable.UNZIP_PREFIX}*")) <= before
+
+
+def test_extraction_folders_of_killed_ingests_are_removed(tmp_path: Path) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(dead.stdout)
+    left = Path(tempfile.gettempdir()) / f"{readable.UNZIP_PREFIX}{pid}-abcdefgh"
+    left.mkdir()
+    (left / "20201113000000.export.CSV").write_text("half a file")
+    mine = Path(tempfile.mkdtemp(prefix=f"{readable.UNZIP_PREFIX}{os.getpid()}-"))
+    try:
+        removed = readable.clean_unzip_leftovers()
+        assert left in removed and not left.exists()
+        assert mine.exists()  # a running ingest's folder is kept
+    finally:
+        shutil.rmtree(mine, ignore_errors=True)
+        shutil.rmtree(left, ignore_errors=True)
+
+
+def test_quotes_and_brackets_in_user_text_are_data_not_sql(tmp_path: Path) -> None:
+    """Paths, actor codes and dates reach DuckDB as parameters: a quote or a glob bracket in them is data."""
+    folder = tmp_path / "it's [odd]"
+    folder.mkdir()
+    ws = folder / "w'ws.duckdb"
+    f = write(folder / "x'y.export.CSV", [gdelt2_row(1), gdelt2_row(2, a1="AFGGOV", a2="PAKGOV")])
+    assert ingest(str(f), "-w", str(ws), "--parquet", str(folder / "p'q")).exit_code == 0
+    for source in (["-w", str(ws)], ["--parquet", str(folder / "p'q")]):
+        res = runner.invoke(app, ["dyads", "--actors", "PAK,AFG", *source, "--format", "json"])
+        assert res.exit_code == 0, res.output
+        assert sum(r["n"] for r in json.loads(res.output)) == 2
+    one_line_error(
+        runner.invoke(app, ["dyads", "--actors", "PAK,X'); DROP TABLE files; --", "-w", str(ws)]), "--actors"
+    )
+    con = duckdb.connect(str(ws), read_only=True)
+    assert con.execute("SELECT count(*) FROM files").fetchone() == (1,)
+    con.close()
+
+
+def test_every_source_has_a_licence_for_its_rows() -> None:
+    """Rows carry their terms (ACLED's forbid redistribution), so no format may load rows without one."""
+    assert {spec.source for spec in formats.FORMATS.values()} <= set(formats.LICENCES)
+    assert "redistribut" in formats.LICENCES["acled"]

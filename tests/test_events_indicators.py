@@ -271,4 +271,4 @@ def test_acled_summary_real(shared_data: Path, tmp_path: Path) -> None:
             "json",
         ],
     )
-    assert res.exit_code == 0 and sum(r["events"] for r in json.loads(res.output)) == 105
+    assert res.exit_code == 0 and sum(r["events"] for r in json.loads(res.stdout)) == 105

@@ -193,12 +193,12 @@ CHILD = """
 import sys, time
 from pathlib import Path
 from realpolitik.events import ingest, store
-real = ingest._insert_canonical
+real = ingest.insert_canonical
 def slow(*args, **kwargs):
     real(*args, **kwargs)
     print("IN-TRANSACTION", flush=True)
     time.sleep(60)
-ingest._insert_canonical = slow
+ingest.insert_canonical = slow
 con = store.connect(sys.argv[1])
 ingest.ingest_file(con, Path(sys.argv[2]))
 """

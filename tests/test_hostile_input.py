@@ -535,6 +535,8 @@ def test_unprivileged_user_without_permission(tmp_path: Path) -> None:
     if os.geteuid() != 0 or setpriv is None:
         pytest.skip("needs root and setpriv(1) to run the command as an unprivileged user")
     shared = Path(tempfile.mkdtemp(prefix="realpolitik-hostile-"))
+    # A CI clone lives in a 0700 scratch folder: let others traverse (not list) its ancestors for this test only.
+    opened = _let_others_traverse([Path(__file__).resolve(), Path(sys.executable), Path(sys.prefix)])
     try:
         shared.chmod(0o755)  # nobody may read the scenario but not write here
         path = write(shared, LAB_GOOD)
@@ -557,6 +559,24 @@ def test_unprivileged_user_without_permission(tmp_path: Path) -> None:
         )
     finally:
         shutil.rmtree(shared, ignore_errors=True)
+        for folder, mode in reversed(opened):
+            folder.chmod(mode)
+
+
+def _let_others_traverse(paths: list[Path]) -> list[tuple[Path, int]]:
+    """Add the others-execute bit to every folder above ``paths`` (symbolic links followed) that lacks it; return
+    (folder, old mode) to restore."""
+    changed: list[tuple[Path, int]] = []
+    folders: list[Path] = []
+    for path in paths:
+        for candidate in (path, path.resolve()):
+            folders += [f for f in candidate.parents if f not in folders]
+    for folder in folders:
+        mode = stat.S_IMODE(folder.stat().st_mode)
+        if not mode & stat.S_IXOTH:
+            folder.chmod(mode | stat.S_IXOTH)
+            changed.append((folder, mode))
+    return changed
 
 
 # --- the web server -----------------------------------------------------------------------------------------------

@@ -48,8 +48,12 @@ def jsonable(v: Any) -> Any:
     return v
 
 
-def emit(rows: list[dict[str, Any]], columns: list[str], fmt: str, title: str) -> None:
-    """Rows as a JSON list, CSV, or a rich table (wide when stdout is not a terminal, so nothing is cut)."""
+def emit(rows: list[dict[str, Any]], columns: list[str], fmt: str, title: str, *, acled_rows: bool = False) -> None:
+    """Rows as a JSON list, CSV, or a rich table (wide when stdout is not a terminal, so nothing is cut). CSV and
+    JSON are exports: with ACLED rows among ``rows`` (or ``acled_rows``: the table is derived from them) a licence
+    warning goes to stderr."""
+    if fmt in ("json", "csv"):
+        licence_note(rows=rows, acled_rows=acled_rows)
     if fmt == "json":
         print(json.dumps([{k: jsonable(r.get(k)) for k in columns} for r in rows], indent=2))
         return
@@ -74,6 +78,18 @@ def emit(rows: list[dict[str, Any]], columns: list[str], fmt: str, title: str) -
     if not con.is_terminal:
         con = Console(highlight=False, width=220)
     con.print(t)
+
+
+def licence_note(
+    parquet: Path | None = None, *, rows: list[dict[str, Any]] | None = None, acled_rows: bool = False
+) -> None:
+    """One line on stderr when an export (a Parquet folder, or rows written as CSV/JSON) includes ACLED rows."""
+    from ..events import licences
+
+    note = licences.parquet_warning(parquet) if parquet is not None else None
+    note = note or (licences.rows_warning(rows, acled_derived=acled_rows) if rows is not None else None)
+    if note is not None:
+        print(note, file=sys.stderr)
 
 
 def open_ro(workspace: Path) -> Any:

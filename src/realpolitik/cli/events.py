@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .common import fail, parse_date
-from .event_output import check_format, comma_list, emit, indicator_table, open_ro
+from .event_output import check_format, comma_list, emit, indicator_table, licence_note, open_ro
+from .fetch import fetch as fetch_command
 
 if TYPE_CHECKING:
     from ..events.actors import ActorTable
@@ -23,7 +24,19 @@ if TYPE_CHECKING:
     from ..events.ingest import FileReport
     from ..events.masterlist import MasterReport
 
-FORMAT_NAMES = ("gdelt2", "gdelt1", "gdelt1_57", "gdelt1_reduced", "gdelt2_mentions", "icews", "icews_csv", "acled")
+FORMAT_NAMES = (
+    "gdelt2",
+    "gdelt1",
+    "gdelt1_57",
+    "gdelt1_reduced",
+    "gdelt2_mentions",
+    "icews",
+    "icews_csv",
+    "acled",
+    "ucdp_ged",
+    "ucdp_candidate",
+    "polecat",
+)
 """The input formats, for ``ingest --help`` and ``--format`` without importing :mod:`realpolitik.events.formats`
 (YAML, the CAMEO table) at start-up; ``tests/test_import_guard.py`` keeps it equal to ``FORMATS``."""
 
@@ -47,6 +60,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.command("fetch")(fetch_command)  # ``events fetch``: its own module, cli/fetch.py
 
 
 @app.callback()
@@ -167,6 +181,7 @@ def ingest(
     else:
         assert workspace is not None
         reports = _ingest_duckdb(workspace, files, format, mapping, table, parquet, quiet, replace)
+    licence_note(parquet)
     _finish_ingest(reports, output, master)
 
 
@@ -320,7 +335,7 @@ def acled(
         fail(str(exc))
     finally:
         con.close()
-    emit(t.to_pylist(), list(t.column_names), format, "ACLED")
+    emit(t.to_pylist(), list(t.column_names), format, "ACLED", acled_rows=True)
 
 
 def _alert_series(

@@ -23,6 +23,7 @@ import duckdb
 import yaml
 
 from .errors import EventsError
+from .userfiles import read_yaml
 
 ALIAS_KEYS = {
     "code",
@@ -160,11 +161,7 @@ def load_actors(extra: Path | None = None) -> ActorTable:
     table = default_actors()
     if extra is None:
         return table
-    try:
-        data = yaml.safe_load(Path(extra).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise EventsError(f"cannot read actor file: {exc}", file=str(extra)) from None
-    user = _parse(data, str(extra))
+    user = _parse(read_yaml(Path(extra), what="actor file"), str(extra))
     ids = {a.id for a in user}
     return ActorTable(user + [a for a in table.actors if a.id not in ids])
 

@@ -37,7 +37,7 @@ from . import actors as actors_mod
 from . import ingest, store
 from .errors import EventsError
 from .formats import ColumnMapping
-from .indicators import Reliability, final_sql, pairs_of, parquet_relation, partial_sql, resolve_actors
+from .indicators import Reliability, SqlParams, final_sql, pairs_of, partial_sql, resolve_actors
 
 ENGINES = ("duckdb", "dask")
 
@@ -61,6 +61,7 @@ def dask_client(scheduler: str | None = None, workers: int = 2) -> Iterator[Any]
 
 
 def _lit(s: str) -> str:
+    """A string literal, for the one place DuckDB takes no parameter: the target path of ``COPY ... TO``."""
     return "'" + s.replace("'", "''") + "'"
 
 
@@ -100,10 +101,11 @@ def _stage2(bucket: int, tmp: str, out: str) -> dict[int, int]:
     con = duckdb.connect()
     try:
         con.execute("SET threads = 1")
-        lst = "[" + ", ".join(_lit(f) for f in files) + "]"
         con.execute(
-            f"""CREATE TEMP TABLE kept AS SELECT * FROM read_parquet({lst}, hive_partitioning = false)
-                QUALIFY row_number() OVER (PARTITION BY source, event_id ORDER BY _file_order, source_row) = 1"""
+            """CREATE TEMP TABLE kept AS
+                SELECT * FROM read_parquet(CAST($files AS VARCHAR[]), hive_partitioning = false)
+                QUALIFY row_number() OVER (PARTITION BY source, event_id ORDER BY _file_order, source_row) = 1""",
+            {"files": files},
         )
         con.execute(
             f"COPY (SELECT * EXCLUDE (_file_order) FROM kept) TO {_lit(f'{out}/b{bucket:04d}')} "
@@ -168,15 +170,13 @@ def dask_ingest_parquet(
     return reports
 
 
-def _partials(files: list[str], dyads: str, totals: str) -> tuple[pa.Table, pa.Table]:
+def _partials(files: list[str], dyads: str, totals: str, params: SqlParams) -> tuple[pa.Table, pa.Table]:
     con = duckdb.connect()
     try:
         con.execute("SET threads = 1")
-        lst = ", ".join(_lit(f) for f in files)
-        rel = f"read_parquet([{lst}], hive_partitioning = true, union_by_name = true)"
         return (
-            con.sql(dyads.replace("{relation}", rel)).to_arrow_table(),
-            con.sql(totals.replace("{relation}", rel)).to_arrow_table(),
+            con.sql(dyads, params={**params.used(dyads), "files": files}).to_arrow_table(),
+            con.sql(totals, params={**params.used(totals), "files": files}).to_arrow_table(),
         )
     finally:
         con.close()
@@ -201,8 +201,9 @@ def dask_dyad_indicators(
     if not files:
         raise EventsError("no Parquet files", file=str(parquet_dir))
     specs = resolve_actors(actors)
+    params = SqlParams()
     dyads, totals = partial_sql(
-        "{relation}",
+        "read_parquet(CAST($files AS VARCHAR[]), hive_partitioning = true, union_by_name = true)",  # files: per task
         specs,
         freq=freq,
         directed=directed,
@@ -210,19 +211,20 @@ def dask_dyad_indicators(
         start=start,
         end=end,
         sources=sources,
+        params=params,
     )
     n = chunks or max(1, 4 * len(client.scheduler_info().get("workers", {})))
     groups = [files[i::n] for i in range(min(n, len(files)))]
-    parts = client.gather([client.submit(_partials, g, dyads, totals, pure=False) for g in groups])
+    parts = client.gather([client.submit(_partials, g, dyads, totals, params, pure=False) for g in groups])
     dp = pa.concat_tables([p[0] for p in parts], promote_options="permissive")
     tp = pa.concat_tables([p[1] for p in parts], promote_options="permissive")
     con = duckdb.connect()
     try:
         con.register("dp", dp)
         con.register("tp", tp)
-        return con.sql(
-            final_sql("SELECT * FROM dp", "SELECT * FROM tp", freq, pairs_of(specs, directed))
-        ).to_arrow_table()
+        final = SqlParams()
+        query = final_sql("SELECT * FROM dp", "SELECT * FROM tp", freq, pairs_of(specs, directed), final)
+        return con.sql(query, params=final.used(query)).to_arrow_table()
     finally:
         con.close()
 
@@ -233,6 +235,6 @@ def duckdb_parquet_indicators(parquet_dir: Path | str, actors: Sequence[str], **
 
     con = duckdb.connect()
     try:
-        return dyad_indicators(con, actors, relation=parquet_relation(str(parquet_dir)), **kw)
+        return dyad_indicators(con, actors, parquet=str(parquet_dir), **kw)
     finally:
         con.close()

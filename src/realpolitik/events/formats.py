@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import EventsError
+from .userfiles import read_yaml
 
 # --- native column lists (GDELT's own names from its column-label files) ---------------------------------------
 
@@ -187,7 +186,7 @@ CANONICAL_COLUMNS: list[tuple[str, str, str]] = [
     ("num_articles", "INTEGER", "GDELT NumArticles / NumArts"),
     ("avg_tone", "DOUBLE", "GDELT AvgTone"),
     ("confidence", "DOUBLE", "confidence given in the file itself; the events view fills it from mentions"),
-    ("fatalities", "INTEGER", "ACLED fatalities"),
+    ("fatalities", "INTEGER", "fatalities: ACLED fatalities, UCDP best estimate"),
     ("event_text", "VARCHAR", "the source's own label for the event (ICEWS Event Text, ACLED sub_event_type)"),
     ("event_type", "VARCHAR", "ACLED event_type"),
     ("location", "VARCHAR", "place name (GDELT ActionGeo_FullName, ICEWS City, ACLED location)"),
@@ -198,7 +197,21 @@ CANONICAL_COLUMNS: list[tuple[str, str, str]] = [
     ("source_url", "VARCHAR", "GDELT SOURCEURL / ICEWS Publisher / ACLED source"),
     ("file_id", "INTEGER", "the files row this event was first loaded from"),
     ("source_row", "BIGINT", "ordinal of the row among the file's parsed rows (1-based)"),
+    # Schema version 3 (appended, so `events upgrade` can ALTER TABLE ... ADD COLUMN in the same order):
+    ("fatalities_low", "INTEGER", "low estimate of fatalities where the source gives one (UCDP low)"),
+    ("fatalities_high", "INTEGER", "high estimate of fatalities where the source gives one (UCDP high)"),
+    ("plover_code", "VARCHAR", "PLOVER event type given by the source itself (POLECAT); the view fills it from CAMEO"),
+    ("licence", "VARCHAR", "terms the row is under (formats.LICENCES by source); ACLED rows must not be redistributed"),
 ]
+
+
+LICENCES: dict[str, str] = {
+    "gdelt": "GDELT: free to use, redistribute and build on, with attribution (gdeltproject.org/about.html#termsofuse)",
+    "icews": "ICEWS: Harvard Dataverse terms of the ICEWS dataset (doi:10.7910/DVN/28075)",
+    "acled": "ACLED terms of use: attribution required; no redistribution of the rows (acleddata.com/terms-of-use)",
+}
+"""The licence each source's rows carry into ``event_store.licence`` (filled at ingest). Source modules that
+register formats add their own entry; ``tests/test_events_hostile.py`` checks that every format's source has one."""
 
 
 @dataclass(frozen=True)
@@ -227,6 +240,7 @@ class FormatSpec:
     canonical: dict[str, str] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
     description: str = ""
+    non_data_sql: str = ""  # predicate over native columns marking rows that are not data (HXL tags, repeated headers)
 
 
 def q(col: str) -> str:
@@ -716,10 +730,7 @@ def _auto_mapping(header: list[str]) -> ColumnMapping | None:
 
 def load_mapping_yaml(path: Path) -> ColumnMapping:
     """Read a ``--columns`` file: ``format: gdelt2``, ``columns: {file column: GDELT column}``, ``confidence:``."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise EventsError(f"cannot read column mapping: {exc}", file=str(path)) from None
+    data = read_yaml(path, what="column mapping")
     if not isinstance(data, dict) or "format" not in data or not isinstance(data.get("columns"), dict):
         raise EventsError("column mapping needs 'format:' and a 'columns:' mapping", file=str(path))
     fmt = str(data["format"])
@@ -795,6 +806,11 @@ def detect(
             f"unknown format {forced!r} (known: {', '.join(sorted(FORMATS))})", file=name, field="--format"
         )
     if looks_header:
+        from .source_formats import detect_source_header  # registered after this module (cyclic import)
+
+        by_source = detect_source_header(path, [f.strip() for f in fields], delim, name=name, forced=forced)
+        if by_source is not None:
+            return by_source
         if fields == GDELT_REDUCED_COLUMNS or (forced == "gdelt1_reduced"):
             return Detected(FORMATS["gdelt1_reduced"], header=fields, delimiter="\t")
         if fields[: len(ICEWS_COLUMNS)] == ICEWS_COLUMNS and (forced in (None, "icews")):
@@ -843,3 +859,6 @@ def describe_formats() -> list[dict[str, Any]]:
         {"name": s.name, "source": s.source, "fields": len(s.columns), "description": s.description}
         for s in FORMATS.values()
     ]
+
+
+from . import source_formats  # noqa: E402, F401  (UCDP, POLECAT: registers into FORMATS)

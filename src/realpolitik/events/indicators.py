@@ -22,6 +22,7 @@ both in one query.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -53,7 +54,7 @@ class Reliability:
     min_sources: int | None = None
     min_confidence: float | None = None
 
-    def sql(self) -> str:
+    def sql(self, params: SqlParams) -> str:
         parts = ["TRUE"]
         for col, v in (
             ("num_mentions", self.min_mentions),
@@ -61,7 +62,7 @@ class Reliability:
             ("confidence", self.min_confidence),
         ):
             if v is not None:
-                parts.append(f"COALESCE({col} >= {float(v)!r}, source <> 'gdelt')")
+                parts.append(f"COALESCE({col} >= {params(float(v))}, source <> 'gdelt')")
         return " AND ".join(parts)
 
 
@@ -73,13 +74,31 @@ class ActorSpec:
     kind: str  # actor | country
     value: str
 
-    def side(self, n: int) -> str:
+    def side(self, n: int, params: SqlParams) -> str:
         col = f"actor{n}" if self.kind == "actor" else f"actor{n}_country"
-        return f"{col} = {_lit(self.value)}"
+        return f"{col} = {params(self.value)}"
 
 
-def _lit(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
+class SqlParams:
+    """Named parameters (``$p0``, ``$p1``...) for a query assembled from pieces.
+
+    Why: actor codes, dates, thresholds and paths come from users; they reach DuckDB as parameters, never pasted
+    into the SQL text, so a quote or a bracket in them is data, not syntax. Named (not positional) parameters let
+    a piece of SQL appear twice in a query without counting placeholders. Pass :attr:`values` with the query.
+    """
+
+    def __init__(self) -> None:
+        self.values: dict[str, object] = {}
+
+    def __call__(self, value: object) -> str:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return f"${name}"
+
+    def used(self, query: str) -> dict[str, object]:
+        """The values ``query`` names (DuckDB refuses parameters a query does not use)."""
+        names = set(re.findall(r"\$(p\d+)\b", query))
+        return {k: v for k, v in self.values.items() if k in names}
 
 
 def known_actor_ids(con: duckdb.DuckDBPyConnection | None) -> list[str]:
@@ -125,14 +144,20 @@ def period_sql(freq: str, col: str = "event_date") -> str:
     return col if freq == "day" else f"CAST(date_trunc('{freq}', {col}) AS DATE)"
 
 
-def _where(rel: Reliability, start: dt.date | None, end: dt.date | None, sources: Sequence[str] | None) -> str:
-    w = ["event_date IS NOT NULL", rel.sql()]
+def _where(
+    rel: Reliability,
+    start: dt.date | None,
+    end: dt.date | None,
+    sources: Sequence[str] | None,
+    params: SqlParams,
+) -> str:
+    w = ["event_date IS NOT NULL", rel.sql(params)]
     if start is not None:
-        w.append(f"event_date >= DATE '{start.isoformat()}'")
+        w.append(f"event_date >= CAST({params(start.isoformat())} AS DATE)")
     if end is not None:
-        w.append(f"event_date <= DATE '{end.isoformat()}'")
+        w.append(f"event_date <= CAST({params(end.isoformat())} AS DATE)")
     if sources:
-        w.append("source IN (" + ", ".join(_lit(s) for s in sources) + ")")
+        w.append("source IN (" + ", ".join(params(s) for s in sources) + ")")
     return " AND ".join(w)
 
 
@@ -146,20 +171,23 @@ def partial_sql(
     start: dt.date | None = None,
     end: dt.date | None = None,
     sources: Sequence[str] | None = None,
+    params: SqlParams,
 ) -> tuple[str, str]:
-    """(dyad partials, period totals): two SQL queries over ``relation`` whose sums can be added across files."""
-    where = _where(reliability, start, end, sources)
+    """(dyad partials, period totals): two SQL queries over ``relation`` whose sums can be added across files; the
+    values they use are added to ``params``."""
+    where = _where(reliability, start, end, sources, params)
     per = period_sql(freq)
     selects: list[str] = []
     for i, a in enumerate(specs):
         for b in specs[i + 1 :]:
-            ab = f"({a.side(1)} AND {b.side(2)})"
-            ba = f"({b.side(1)} AND {a.side(2)})"
+            ab = f"({a.side(1, params)} AND {b.side(2, params)})"
+            ba = f"({b.side(1, params)} AND {a.side(2, params)})"
+            a_tok, b_tok = f"CAST({params(a.token)} AS VARCHAR)", f"CAST({params(b.token)} AS VARCHAR)"
             if directed:
-                src = f"CASE WHEN {ab} THEN {_lit(a.token)} ELSE {_lit(b.token)} END"
-                tgt = f"CASE WHEN {ab} THEN {_lit(b.token)} ELSE {_lit(a.token)} END"
+                src = f"CASE WHEN {ab} THEN {a_tok} ELSE {b_tok} END"
+                tgt = f"CASE WHEN {ab} THEN {b_tok} ELSE {a_tok} END"
             else:
-                src, tgt = _lit(a.token), _lit(b.token)
+                src, tgt = a_tok, b_tok
             selects.append(
                 f"SELECT source, {per} AS period, {src} AS actor_a, {tgt} AS actor_b, quad_class, "
                 f"CAST(goldstein AS DECIMAL(18, 3)) AS g, CAST(COALESCE(num_mentions, 1) AS BIGINT) AS w, "
@@ -189,10 +217,10 @@ def partial_sql(
     return dyads, totals
 
 
-def final_sql(dyads: str, totals: str, freq: str, pairs: Sequence[tuple[str, str]]) -> str:
+def final_sql(dyads: str, totals: str, freq: str, pairs: Sequence[tuple[str, str]], params: SqlParams) -> str:
     """Add partial sums, fill every period of each source's range with zeros, compute the indicators."""
     step = {"day": "1 DAY", "week": "7 DAY", "month": "1 MONTH", "year": "1 YEAR"}[freq]
-    pair_rows = ", ".join(f"({_lit(a)}, {_lit(b)})" for a, b in pairs)
+    pair_rows = ", ".join(f"(CAST({params(a)} AS VARCHAR), CAST({params(b)} AS VARCHAR))" for a, b in pairs)
     return f"""
         WITH d AS (SELECT source, period, actor_a, actor_b, sum(n) AS n, sum(verbal_coop) AS verbal_coop,
                           sum(material_coop) AS material_coop, sum(verbal_conflict) AS verbal_conflict,
@@ -238,11 +266,13 @@ def pairs_of(specs: Sequence[ActorSpec], directed: bool) -> list[tuple[str, str]
     return out
 
 
-def parquet_relation(path: str) -> str:
-    """A relation over a Parquet folder written by ``--parquet`` (either engine) or a single file."""
+def parquet_relation(path: str, params: SqlParams) -> str:
+    """A relation over a Parquet folder written by ``--parquet`` (either engine) or a single file; the path is a
+    parameter. DuckDB expands glob characters in it, so ``*``, ``?`` and ``[`` in a folder name are escaped."""
     p = path.rstrip("/")
+    p = "".join(f"[{c}]" if c in "*?[]" else c for c in p)
     glob = p if p.endswith(".parquet") else f"{p}/**/*.parquet"
-    return f"read_parquet({_lit(glob)}, hive_partitioning = true, union_by_name = true)"
+    return f"read_parquet(CAST({params(glob)} AS VARCHAR), hive_partitioning = true, union_by_name = true)"
 
 
 def dyad_indicators(
@@ -255,21 +285,33 @@ def dyad_indicators(
     start: dt.date | None = None,
     end: dt.date | None = None,
     sources: Sequence[str] | None = None,
-    relation: str | None = None,
+    parquet: str | None = None,
 ) -> pa.Table:
     """Per source, period and dyad: counts, quad classes, Goldstein, net cooperation, volume (see module doc).
 
-    ``relation`` defaults to the workspace's ``events_resolved`` view (``events`` when only country codes are
-    given); pass :func:`parquet_relation` to query a Parquet export instead.
+    Reads the workspace's ``events_resolved`` view (``events`` when only country codes are given), or the Parquet
+    export at ``parquet`` instead.
     """
     specs = resolve_actors(actors, con)
-    if relation is None:
+    params = SqlParams()
+    if parquet is not None:
+        relation = parquet_relation(parquet, params)
+    else:
         relation = "events_resolved" if any(s.kind == "actor" for s in specs) else "events"
     dyads, totals = partial_sql(
-        relation, specs, freq=freq, directed=directed, reliability=reliability, start=start, end=end, sources=sources
+        relation,
+        specs,
+        freq=freq,
+        directed=directed,
+        reliability=reliability,
+        start=start,
+        end=end,
+        sources=sources,
+        params=params,
     )
     try:
-        return con.sql(final_sql(dyads, totals, freq, pairs_of(specs, directed))).to_arrow_table()
+        query = final_sql(dyads, totals, freq, pairs_of(specs, directed), params)
+        return con.sql(query, params=params.used(query)).to_arrow_table()
     except duckdb.Error as exc:
         raise EventsError(f"dyad query failed: {str(exc).splitlines()[0]}") from None
 
@@ -296,15 +338,18 @@ def acled_summary(
     unknown = [b for b in by if b not in ACLED_GROUPS]
     if unknown:
         raise EventsError(f"unknown group {unknown[0]!r} (known: {', '.join(ACLED_GROUPS)})", field="--by")
+    if relation not in ("events", "events_resolved"):
+        raise EventsError(f"unknown relation {relation!r}", field="relation")
+    params = SqlParams()
     w = ["source = 'acled'", "event_date IS NOT NULL"]
     if start is not None:
-        w.append(f"event_date >= DATE '{start.isoformat()}'")
+        w.append(f"event_date >= CAST({params(start.isoformat())} AS DATE)")
     if end is not None:
-        w.append(f"event_date <= DATE '{end.isoformat()}'")
+        w.append(f"event_date <= CAST({params(end.isoformat())} AS DATE)")
     if countries:
-        w.append("lower(location_country) IN (" + ", ".join(_lit(c.lower()) for c in countries) + ")")
+        w.append("lower(location_country) IN (" + ", ".join(params(c.lower()) for c in countries) + ")")
     if actors:
-        ids = ", ".join(_lit(a) for a in actors)
+        ids = ", ".join(params(a) for a in actors)
         w.append(f"(actor1 IN ({ids}) OR actor2 IN ({ids}))")
     keys: list[str] = []
     if freq is not None:
@@ -324,6 +369,6 @@ def acled_summary(
         f"FROM ({base}) GROUP BY ALL ORDER BY {order}events DESC, fatalities DESC, {names}"
     )
     try:
-        return con.sql(sql).to_arrow_table()
+        return con.sql(sql, params=params.used(sql)).to_arrow_table()
     except duckdb.Error as exc:
         raise EventsError(f"ACLED query failed: {str(exc).splitlines()[0]}") from None

@@ -19,15 +19,10 @@ deleted inside the same transaction, and the canonical rows projected from what 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import shutil
-import tempfile
 import threading
-import zipfile
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,12 +33,14 @@ from .errors import EventsError
 from .formats import (
     CANONICAL_COLUMNS,
     COUNTRY_NAME_SQL,
+    LICENCES,
     ColumnMapping,
     Detected,
     FormatSpec,
     detect,
     q,
 )
+from .readable import check_regular, readable
 from .store import NATIVE_FAMILIES, native_table
 
 EVENT_FILE_SUFFIXES = (".csv", ".zip", ".tab", ".tsv", ".txt")
@@ -133,39 +130,11 @@ class _BackgroundMD5:
         self._thread.join()
 
 
-@contextlib.contextmanager
-def _readable(path: Path) -> Iterator[tuple[Path, str | None]]:
-    """Yield a plain-text path for ``path``: itself, or its zip member extracted to a temporary file.
-
-    DuckDB reads gzip/zstd but not zip, so GDELT's ``.CSV.zip`` is decompressed by streaming (no row parsing).
-    A truncated or corrupt zip raises :class:`EventsError` naming the file.
-    """
-    if path.suffix.lower() != ".zip":
-        yield path, None
-        return
-    tmpdir = Path(tempfile.mkdtemp(prefix="realpolitik-unzip-"))
-    try:
-        try:
-            with zipfile.ZipFile(path) as zf:
-                members = [m for m in zf.infolist() if not m.is_dir()]
-                if len(members) != 1:
-                    raise EventsError(f"zip holds {len(members)} files; expected one event file", file=str(path))
-                member = members[0]
-                target = tmpdir / Path(member.filename).name
-                with zf.open(member) as src, open(target, "wb") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
-        except (zipfile.BadZipFile, EOFError, zlib.error, OSError) as exc:
-            raise EventsError(f"truncated or corrupt zip: {exc}", file=str(path)) from None
-        yield target, member.filename
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-
-
 def _sql_str(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def _check_sql(spec: FormatSpec) -> str:
+def check_sql(spec: FormatSpec) -> str:
     """A CASE expression giving 'field<TAB>message' for the first failed check of a row, NULL when it passes."""
     whens: list[str] = []
     for ck in spec.checks:
@@ -185,8 +154,9 @@ def _check_sql(spec: FormatSpec) -> str:
             bad = f"COALESCE(try_strptime({col}, '%Y-%m-%d'), try_strptime({col}, '%d %B %Y')) IS NULL"
             what = "not a date (YYYY-MM-DD or '23 February 2022')"
         elif kind.startswith(("date:", "timestamp:")):
-            fmt = kind.split(":", 1)[1]
-            bad, what = f"try_strptime({col}, {_sql_str(fmt)}) IS NULL", f"not a date ({fmt})"
+            fmt = kind.split(":", 1)[1]  # several formats separated by '|' (UCDP: CSV and API timestamps)
+            fmts = "[" + ", ".join(_sql_str(f) for f in fmt.split("|")) + "]"
+            bad, what = f"try_strptime({col}, {fmts}) IS NULL", f"not a date ({fmt})"
         if bad is not None:
             msg = f"{ck.column}\t{what}: '"
             whens.append(f"WHEN {col} IS NOT NULL AND {bad} THEN {_sql_str(msg)} || left({col}, 40) || ''''")
@@ -195,7 +165,7 @@ def _check_sql(spec: FormatSpec) -> str:
     return "CASE " + " ".join(whens) + " END"
 
 
-def _read_csv_sql(path: Path, det: Detected, rej_table: str, rej_scan: str) -> tuple[str, list[str]]:
+def read_csv_sql(path: Path, det: Detected, rej_table: str, rej_scan: str) -> tuple[str, list[str]]:
     """The read_csv call for a file, all columns VARCHAR, malformed lines diverted to reject tables."""
     spec = det.spec
     names = det.header if det.header is not None else spec.columns
@@ -225,10 +195,10 @@ def _read_csv_sql(path: Path, det: Detected, rej_table: str, rej_scan: str) -> t
         "encoding='utf-8'",
         "parallel=false",
     ]
-    return f"read_csv({_sql_str(path.as_posix())}, {', '.join(opts)})", cols
+    return f"read_csv(CAST($path AS VARCHAR), {', '.join(opts)})", cols  # the path is a parameter: see _insert_native
 
 
-def _native_select(det: Detected, cols: list[str]) -> tuple[str, str | None]:
+def native_select(det: Detected, cols: list[str]) -> tuple[str, str | None]:
     """SELECT list that renames the file's columns to the family's native columns, plus ``extra`` JSON."""
     family_cols = NATIVE_FAMILIES[det.spec.family]
     mapping: dict[str, str]  # native -> file column
@@ -276,17 +246,19 @@ def ingest_file(
     """Ingest one file in one transaction and return its report. Raises :class:`EventsError` for a file that
     cannot be read at all (corrupt zip, unknown format); malformed rows are rejected and counted instead."""
     path = Path(path)
-    if not path.is_file():
-        raise EventsError("no such file", file=str(path))
+    check_regular(path)
     sha, size = _sha256(path)
-    done = con.execute("SELECT file_id FROM files WHERE sha256 = ? AND status = 'loaded' LIMIT 1", [sha]).fetchone()
+    # fetchall, not fetchone: the result is finished, so the caller may use the connection at once (DuckDB refuses
+    # some work on a connection with an unfinished result).
+    found = con.execute("SELECT file_id FROM files WHERE sha256 = ? AND status = 'loaded' LIMIT 1", [sha]).fetchall()
+    done = found[0] if found else None
     if done is not None:
         return FileReport(
             str(path), "skipped", file_id=int(done[0]), message=f"already ingested as file {done[0]} (same SHA-256)"
         )
     md5 = _BackgroundMD5(path)
     try:
-        with _readable(path) as (data_path, member):
+        with readable(path) as (data_path, member):
             det = detect(data_path, name=str(path), forced=forced_format, mapping=mapping)
             return _load(con, _Source(path, data_path, member, sha, md5.result, size), det, max_examples)
     finally:
@@ -342,7 +314,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: _Source, det: Detected, max_examp
        the marked rows.
     3. :func:`_drop_duplicates` deletes the file's repeats of a key (the first occurrence wins) and the rows
        whose key is already stored from an earlier file.
-    4. :func:`_insert_canonical` projects the rows left onto ``event_store``; then the ``files`` row, COMMIT.
+    4. :func:`insert_canonical` projects the rows left onto ``event_store``; then the ``files`` row, COMMIT.
 
     Nothing is visible to another connection, or survives a crash, before the COMMIT.
     """
@@ -350,16 +322,16 @@ def _load(con: duckdb.DuckDBPyConnection, src: _Source, det: Detected, max_examp
     ntab = native_table(spec.family)
     con.execute("BEGIN TRANSACTION")
     try:
-        file_id = _scalar(con, "SELECT nextval('file_ids')")
-        stored_before = _scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {ntab} LIMIT 1)") > 0
+        file_id = scalar(con, "SELECT nextval('file_ids')")
+        stored_before = scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {ntab} LIMIT 1)") > 0
         rej_t, rej_s = f"rej_err_{file_id}", f"rej_scan_{file_id}"
-        reader, cols = _read_csv_sql(src.data_path, det, rej_t, rej_s)
-        counts = _Counts(parsed=_insert_native(con, det, reader, cols, file_id))
+        reader, cols = read_csv_sql(src.data_path, det, rej_t, rej_s)
+        counts = _Counts(parsed=_insert_native(con, det, reader, cols, file_id, src.data_path))
         counts.parse_rejects, counts.value_rejects = _record_rejects(con, det, file_id, rej_t)
         _refuse_mostly_rejected(con, src, det, file_id, counts)
         counts.loaded = _drop_duplicates(con, ntab, file_id, counts.accepted, stored_before)
         if spec.canonical:
-            _insert_canonical(con, spec, file_id, det)
+            insert_canonical(con, spec, file_id, det)
         reasons, examples = _reject_summary(con, src.path, file_id, max_examples)
         _insert_file_row(con, src, det, file_id, counts, reasons)
         for t in (rej_t, rej_s):
@@ -385,7 +357,9 @@ def _load(con: duckdb.DuckDBPyConnection, src: _Source, det: Detected, max_examp
     )
 
 
-def _insert_native(con: duckdb.DuckDBPyConnection, det: Detected, reader: str, cols: list[str], file_id: int) -> int:
+def _insert_native(
+    con: duckdb.DuckDBPyConnection, det: Detected, reader: str, cols: list[str], file_id: int, path: Path
+) -> int:
     """Parse the file into the native table in one pass and return the number of rows parsed.
 
     ``source_row`` is the row's ordinal among the parsed rows (1-based, file order: ``row_number() OVER ()`` runs
@@ -394,14 +368,18 @@ def _insert_native(con: duckdb.DuckDBPyConnection, det: Detected, reader: str, c
     """
     spec = det.spec
     ntab = native_table(spec.family)
-    native_sel, _ = _native_select(det, cols)
+    native_sel, _ = native_select(det, cols)
     ncols = ", ".join(q(c) for c in NATIVE_FAMILIES[spec.family])
     con.execute(
         f"INSERT INTO {ntab} (record_key, file_id, source_row, {ncols}, extra) "
-        f"SELECT {spec.id_sql}, {file_id}, CASE WHEN {_check_sql(spec)} IS NULL THEN _n ELSE -_n END, {ncols}, extra "
+        f"SELECT {spec.id_sql}, {file_id}, CASE WHEN {check_sql(spec)} IS NULL THEN _n ELSE -_n END, {ncols}, extra "
         f"FROM (SELECT row_number() OVER () AS _n, * FROM (SELECT {native_sel} FROM {reader}))"
+        # Rows that are not data (HXL tag rows, repeated header rows) are dropped after numbering, so the line
+        # numbers of later rejects stay right; they are not events and are not counted as rows read.
+        + (f" WHERE NOT COALESCE(({spec.non_data_sql}), false)" if spec.non_data_sql else ""),
+        {"path": path.as_posix()},
     )
-    return _scalar(con, f"SELECT count(*) FROM {ntab} WHERE file_id = {file_id}")
+    return scalar(con, f"SELECT count(*) FROM {ntab} WHERE file_id = {file_id}")
 
 
 def _record_rejects(con: duckdb.DuckDBPyConnection, det: Detected, file_id: int, rej_t: str) -> tuple[int, int]:
@@ -419,13 +397,13 @@ def _record_rejects(con: duckdb.DuckDBPyConnection, det: Detected, file_id: int,
                    first(error_message ORDER BY column_idx), left(first(csv_line), 2000)
             FROM {rej_t} GROUP BY line"""
     )
-    parse_rejects = _scalar(con, f"SELECT count(DISTINCT line) FROM {rej_t}")
+    parse_rejects = scalar(con, f"SELECT count(DISTINCT line) FROM {rej_t}")
     marked = f"file_id = {file_id} AND source_row < 0"
-    value_rejects = _scalar(con, f"SELECT count(*) FROM {ntab} WHERE {marked}")
+    value_rejects = scalar(con, f"SELECT count(*) FROM {ntab} WHERE {marked}")
     if value_rejects:
         header_lines = 1 if det.header is not None else 0
         srow = "(-c.source_row)"
-        problem = _check_sql(spec)
+        problem = check_sql(spec)
         raw_cols = ", ".join(q(c) for c in NATIVE_FAMILIES[spec.family])
         con.execute(
             f"""INSERT INTO rejects
@@ -478,7 +456,7 @@ def _drop_duplicates(
     from another file, and return the number of rows left (loaded). The grouping by key runs only when the file
     repeats a key, the anti-join only when the table held rows before this file."""
     mine = f"file_id = {file_id}"
-    if _scalar(con, f"SELECT count(DISTINCT record_key) FROM {ntab} WHERE {mine}") < accepted:
+    if scalar(con, f"SELECT count(DISTINCT record_key) FROM {ntab} WHERE {mine}") < accepted:
         con.execute(
             f"DELETE FROM {ntab} WHERE {mine} AND source_row NOT IN "
             f"(SELECT min(source_row) FROM {ntab} WHERE {mine} GROUP BY record_key)"
@@ -488,7 +466,7 @@ def _drop_duplicates(
             f"DELETE FROM {ntab} WHERE {mine} AND record_key IN "
             f"(SELECT record_key FROM {ntab} WHERE file_id <> {file_id})"
         )
-    return _scalar(con, f"SELECT count(*) FROM {ntab} WHERE {mine}")
+    return scalar(con, f"SELECT count(*) FROM {ntab} WHERE {mine}")
 
 
 def _reject_summary(
@@ -542,12 +520,12 @@ def _insert_file_row(
     )
 
 
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     row = con.execute(sql).fetchone()
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def _insert_canonical(
+def insert_canonical(
     con: duckdb.DuckDBPyConnection, spec: FormatSpec, file_id: int, det: Detected | None = None
 ) -> None:
     """Project the file's new native rows (read back from the native table) onto the canonical schema and append
@@ -579,10 +557,13 @@ def _insert_canonical(
             exprs.append(f"{alias}.iso3")
         elif name in spec.canonical:
             exprs.append(f"CAST({spec.canonical[name]} AS {typ})")
+        elif name == "licence" and spec.source in LICENCES:
+            exprs.append(_sql_str(LICENCES[spec.source]))
         else:
             exprs.append(f"CAST(NULL AS {typ})")
     con.execute(
-        f"INSERT INTO event_store SELECT {', '.join(exprs)} FROM {native_table(spec.family)} f {' '.join(joins)} "
+        f"INSERT INTO event_store ({', '.join(n for n, _, _ in CANONICAL_COLUMNS)}) "
+        f"SELECT {', '.join(exprs)} FROM {native_table(spec.family)} f {' '.join(joins)} "
         f"WHERE f.file_id = {file_id}"
     )
 

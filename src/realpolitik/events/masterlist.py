@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .errors import EventsError
 from .ingest import file_hashes
+from .userfiles import MAX_MASTERLIST_BYTES, read_regular
 
 _NAME = re.compile(r"^(\d{14})\.([a-z]+)\.", re.IGNORECASE)
 
@@ -43,17 +44,21 @@ class MasterReport:
 
 
 def read_masterlist(path: Path) -> dict[str, MasterEntry]:
+    """The entries of a master list file, read within :data:`~realpolitik.events.userfiles.MAX_MASTERLIST_BYTES`
+    (only a regular file: ``--masterlist /dev/zero`` is refused, not read until memory runs out)."""
+    data = read_regular(Path(path), limit=MAX_MASTERLIST_BYTES, what="master file list")
+    return parse_masterlist(data.decode("utf-8", errors="replace"), str(path))
+
+
+def parse_masterlist(text: str, name: str) -> dict[str, MasterEntry]:
+    """Entries by file name from the text of a master list; a malformed line is one error naming ``name:LINE``."""
     out: dict[str, MasterEntry] = {}
-    try:
-        lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError as exc:
-        raise EventsError(f"cannot read master file list: {exc}", file=str(path)) from None
-    for i, line in enumerate(lines, 1):
+    for i, line in enumerate(text.splitlines(), 1):
         parts = line.split()
         if not parts:
             continue
-        if len(parts) != 3 or not parts[0].isdigit():
-            raise EventsError("expected 'SIZE MD5 URL'", file=str(path), line=i)
+        if len(parts) != 3 or not parts[0].isdigit() or len(parts[0]) > 15:
+            raise EventsError("expected 'SIZE MD5 URL'", file=name, line=i)
         e = MasterEntry(int(parts[0]), parts[1].lower(), parts[2])
         out[e.name] = e
     return out

@@ -6,7 +6,8 @@ partitions by source and month are an export (:func:`export_parquet`) for other 
 
 Tables: ``files`` (one row per ingested file: hashes, counts, reasons), ``rejects`` (each rejected row with line,
 field, reason and the raw text), ``event_store`` (canonical rows), ``native_<family>`` (source fields verbatim as
-VARCHAR), ``cameo_codes`` and ``countries`` (lookups). Views: ``events`` (what analysts query) and
+VARCHAR), ``fetch_state`` (what ``events fetch`` has fetched, per unit), ``deletions`` (source deletions applied),
+``cameo_codes`` and ``countries`` (lookups). Views: ``events`` (what analysts query) and
 ``mention_confidence``.
 """
 
@@ -22,12 +23,17 @@ from pathlib import Path
 import duckdb
 
 from .errors import EventsError
-from .formats import ACLED_OPTIONAL, CANONICAL_COLUMNS, FORMATS, q
+from .formats import ACLED_OPTIONAL, CANONICAL_COLUMNS, FORMATS, LICENCES, q
 from .lookups import cameo, icews
 from .lookups.plover import plover_category
 
-SCHEMA_VERSION = "2"
-"""Workspace schema version (``meta.schema_version``). 1: no application id; 2: ``meta.application_id``."""
+SCHEMA_VERSION = "3"
+"""Workspace schema version (``meta.schema_version``). 1: no application id; 2: ``meta.application_id``;
+3: ``event_store`` gains ``fatalities_low``, ``fatalities_high``, ``plover_code`` and ``licence`` (appended), and the
+``fetch_state`` and ``deletions`` tables of ``realpolitik events fetch`` exist."""
+
+V3_COLUMNS = ("fatalities_low", "fatalities_high", "plover_code", "licence")
+"""Canonical columns added by version 3, in :data:`CANONICAL_COLUMNS` order (``events upgrade`` appends them)."""
 APPLICATION_ID = "realpolitik-events-workspace"
 """``meta.application_id``: what marks a DuckDB file as a realpolitik workspace (anything else is refused)."""
 PARQUET_MARKER = ".realpolitik-parquet"
@@ -169,6 +175,8 @@ def upgrade(workspace: Path | str) -> tuple[str, str]:
         con.execute("BEGIN TRANSACTION")
         try:  # 1 -> 2: the application id; the tables are unchanged
             con.execute("INSERT INTO meta VALUES ('application_id', ?) ON CONFLICT (key) DO NOTHING", [APPLICATION_ID])
+            if int(before) < 3:
+                _upgrade_to_3(con)
             con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [SCHEMA_VERSION])
             con.execute("COMMIT")
         except BaseException:
@@ -178,6 +186,22 @@ def upgrade(workspace: Path | str) -> tuple[str, str]:
     finally:
         con.close()
     return before, SCHEMA_VERSION
+
+
+def _upgrade_to_3(con: duckdb.DuckDBPyConnection) -> None:
+    """2 -> 3: append the new canonical columns (in their canonical order) and fill ``licence`` for the rows that
+    are already there, by source; the views are rebuilt by :func:`ensure_schema` afterwards."""
+    types = {name: typ for name, typ, _ in CANONICAL_COLUMNS}
+    have = {
+        str(r[0])
+        for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'event_store'").fetchall()
+    }
+    con.execute("DROP VIEW IF EXISTS events")  # the view depends on the table being altered
+    for name in V3_COLUMNS:
+        if name not in have:
+            con.execute(f"ALTER TABLE event_store ADD COLUMN {name} {types[name]}")
+    for source, licence in LICENCES.items():
+        con.execute("UPDATE event_store SET licence = ? WHERE source = ? AND licence IS NULL", [licence, source])
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -207,6 +231,16 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
                 f"CREATE TABLE IF NOT EXISTS {native_table(family)} (record_key VARCHAR, file_id INTEGER, "
                 f"source_row BIGINT, {ncols}, extra VARCHAR)"
             )
+        con.execute(
+            """CREATE TABLE IF NOT EXISTS fetch_state (
+                source VARCHAR, unit VARCHAR, status VARCHAR, detail VARCHAR, rows BIGINT, fetched_at TIMESTAMP,
+                PRIMARY KEY (source, unit))"""
+        )
+        con.execute(
+            """CREATE TABLE IF NOT EXISTS deletions (
+                source VARCHAR, event_id VARCHAR, deleted_at TIMESTAMP, applied_at TIMESTAMP, rows_removed INTEGER,
+                PRIMARY KEY (source, event_id))"""
+        )
         _load_lookups(con)
         _create_views(con)
         con.execute("COMMIT")
@@ -249,7 +283,7 @@ def _create_views(con: duckdb.DuckDBPyConnection) -> None:
                    max(TRY_CAST("Confidence" AS DOUBLE)) AS max_confidence, count(*) AS mentions
             FROM {native_table("gdelt_mentions")} GROUP BY 1"""
     )
-    plain = [n for n, _, _ in CANONICAL_COLUMNS if n not in ("quad_class", "confidence", "root_code")]
+    plain = [n for n, _, _ in CANONICAL_COLUMNS if n not in ("quad_class", "confidence", "root_code", "plover_code")]
     select = ", ".join(f"e.{n}" for n in plain)
     con.execute(
         f"""CREATE OR REPLACE VIEW events AS
@@ -261,7 +295,7 @@ def _create_views(con: duckdb.DuckDBPyConnection) -> None:
                    c.label AS event_label,
                    c.goldstein AS goldstein_cameo,
                    c.icews_intensity AS intensity,
-                   c.plover AS plover,
+                   COALESCE(e.plover_code, c.plover) AS plover,
                    strftime(e.event_date, '%Y-%m') AS month
             FROM event_store e
             LEFT JOIN mention_confidence m ON e.source = 'gdelt' AND m.event_id = e.event_id

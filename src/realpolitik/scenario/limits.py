@@ -9,21 +9,10 @@ holding a scenario stays within seconds and a few hundred megabytes.
 
 from __future__ import annotations
 
+from ..safeyaml import MAX_YAML_ALIASES, MAX_YAML_DEPTH, MAX_YAML_NODES  # noqa: F401  (bounds listed here too)
+
 MAX_SCENARIO_BYTES = 4 * 1024 * 1024
 """Largest scenario file (or upload) read, in bytes; checked from the file's size before reading it."""
-
-MAX_YAML_NODES = 100_000
-"""Most nodes a YAML or JSON document may hold, counting each alias as the nodes it repeats.
-
-A billion-laughs document (nine levels of nine aliases) stops here instead of expanding to 10⁹ nodes. The
-pure-Python YAML parser needs about 1.2 KB per node, so the bound keeps parsing under ~300 MB; a scenario with
-5,000 actors, each with a stance on two issues, holds about 100,000 nodes."""
-
-MAX_YAML_ALIASES = 1_000
-"""Most aliases (``*name``) a YAML document may use; scenarios written by hand use a handful, if any."""
-
-MAX_YAML_DEPTH = 64
-"""Deepest nesting of mappings and lists in a YAML document; a scenario needs six levels."""
 
 MAX_MAGNITUDE = 1e15
 """Largest magnitude of any number in a scenario (and of a lab target's threshold).

@@ -67,6 +67,11 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+def now_precise() -> str:
+    """For ``finished``: two quick jobs end within the same second, and pruning must know which ended last."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
 def ended(job: dict[str, Any]) -> dt.datetime:
     """When a finished job ended (its ``finished`` time, else its last update)."""
     stamp = dt.datetime.fromisoformat(str(job.get("finished") or job.get("updated") or job["created"]))
@@ -258,13 +263,13 @@ class JobStore:
         self._update(job_id, status="running", started=now())
         try:
             work(job_id, self._progress(job_id, flag))
-            self._update(job_id, status="done", finished=now(), message="")
+            self._update(job_id, status="done", finished=now_precise(), message="")
         except CancelledError:
-            self._update(job_id, status="cancelled", finished=now(), message="cancelled; finished shards kept")
+            self._update(job_id, status="cancelled", finished=now_precise(), message="cancelled; finished shards kept")
         except RequestError as exc:
-            self._update(job_id, status="failed", finished=now(), message=exc.line())
+            self._update(job_id, status="failed", finished=now_precise(), message=exc.line())
         except Exception as exc:  # a failed job records its message; the server keeps serving
-            self._update(job_id, status="failed", finished=now(), message=f"{type(exc).__name__}: {exc}")
+            self._update(job_id, status="failed", finished=now_precise(), message=f"{type(exc).__name__}: {exc}")
         finally:
             self._cancel.pop(job_id, None)
             self.prune()

@@ -1,0 +1,550 @@
+"""``realpolitik events fetch acled``: ACLED events for a date range, kept in step with ACLED's edits and deletions.
+
+ACLED is a living dataset: it adds events late, revises past ones (a new ``timestamp``, same ``event_id_cnty``) and
+deletes some. A copy that only ever appends drifts from it. So a fetch does three things (protocol and sources in
+docs/events-acled.md):
+
+1. **Windows.** Each calendar month of ``--from``..``--to`` (per ``--country`` value, if given) not fetched before
+   is read from ``/api/acled/read`` page by page (``limit``/``page``) until a short page. Each page is verified (its
+   ``count`` against its rows; at the end the rows against ``total_count``), written to a cache CSV with ACLED's
+   column names and ingested with the ``acled`` format (one transaction per page). The window is then recorded in
+   ``fetch_state``: a rerun skips it, an interrupted fetch resumes at the first window not recorded.
+2. **Updates.** For windows fetched before, one query with ``timestamp >= `` the newest timestamp seen there (how
+   ACLED's own ``acled_update`` keeps a copy current) brings new and revised events. A revised row (a newer
+   ``timestamp`` than the stored one) replaces the stored version, native and canonical, in one transaction
+   (:func:`apply_revisions`); it is counted as ``updated``.
+3. **Deletions.** ``/api/deleted/read`` since the newest deletion already applied (everything on the first sync):
+   the events are removed from ``event_store`` and ``native_acled`` and each deletion is recorded in ``deletions``
+   (``rows_removed`` 0 for an event this workspace never had), all in one transaction.
+
+A page whose rows are all stored with the same timestamp is not written or ingested again, so a rerun against an
+unchanged server changes nothing. Requests go one at a time (pages depend on each other; ``--parallel`` is unused).
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import datetime as dt
+import functools
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from .. import ingest, store
+from ..formats import ACLED_COLUMNS, FORMATS, detect, q
+from .acled_auth import (
+    AuthError,
+    Credentials,
+    TokenCache,
+    TokenSession,
+    UnauthorizedError,
+    load_credentials,
+    response_hook,
+)
+from .common import (
+    AccountRow,
+    Deadline,
+    FetchError,
+    FetchRequest,
+    FetchResult,
+    Progress,
+    default_cache_dir,
+    done_units,
+    get,
+    http_client,
+    load_file,
+    record_unit,
+    safe_url,
+)
+
+if TYPE_CHECKING:
+    import duckdb
+
+SOURCE = "acled"
+FORMAT = "acled"
+DEFAULT_BASE_URL = "https://acleddata.com"
+READ_PATH = "/api/acled/read"
+DELETED_PATH = "/api/deleted/read"
+PAGE_LIMIT = 5000
+"""Rows asked for per page (``limit``). ACLED's default and maximum page size are UNVERIFIED; any size works
+because paging stops at the first page shorter than this."""
+CODES = {"inter_num": 1}
+"""Actor types (``inter1``, ``inter2``, ``interaction``) as ACLED's numeric codes, as in ACLED's CSV exports and
+what the ``acled`` format's role mapping reads; without it the API sends labels ("State forces")."""
+DELETIONS_UNIT = "deletions"
+NATIVE = store.native_table("acled")
+
+Api = Callable[[str, dict[str, Any]], dict[str, Any]]
+
+
+# --- units ---------------------------------------------------------------------------------------------------------
+
+
+def month_windows(start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """Calendar months of ``start``..``end`` (inclusive), the first and last clipped to the range."""
+    out: list[tuple[dt.date, dt.date]] = []
+    first = start
+    while first <= end:
+        last_day = calendar.monthrange(first.year, first.month)[1]
+        last = min(end, first.replace(day=last_day))
+        out.append((first, last))
+        first = last + dt.timedelta(days=1)
+    return out
+
+
+def country_filters(countries: tuple[str, ...]) -> list[tuple[str, dict[str, str]]]:
+    """``--country`` values as (label, query): a numeric ISO 3166 code filters ``iso``, a three-letter code is
+    turned into its name through the package's country table, anything else is an ACLED country name."""
+    if not countries:
+        return [("", {})]
+    names = {iso3: name for iso3, name, _ in store.country_rows()}
+    out: list[tuple[str, dict[str, str]]] = []
+    for raw in countries:
+        value = raw.strip()
+        if value.isdigit():
+            out.append((f"iso={int(value)}", {"iso": str(int(value))}))
+        elif re.fullmatch(r"[A-Z]{3}", value) and value in names:
+            out.append((names[value], {"country": names[value]}))
+        elif value:
+            out.append((value, {"country": value}))
+    return out
+
+
+def window_unit(first: dt.date, last: dt.date, label: str) -> str:
+    return f"events:{first.isoformat()}..{last.isoformat()}" + (f"|{label}" if label else "")
+
+
+def updates_unit(done: list[tuple[str, dt.date, dt.date]], label: str) -> str:
+    first, last = min(d for _, d, _ in done), max(d for _, _, d in done)
+    return f"updates:{first.isoformat()}..{last.isoformat()}" + (f"|{label}" if label else "")
+
+
+# --- the API -----------------------------------------------------------------------------------------------------
+
+
+def make_api(client: httpx.Client, session: TokenSession, deadline: Deadline) -> Api:
+    """``api(path, params) -> JSON body``: a GET with the bearer token, retried by :func:`.common.get` on 429/5xx;
+    a 401 renews the token once and retries, a second 401 stops the fetch."""
+
+    def call(path: str, params: dict[str, Any]) -> dict[str, Any]:
+        query = {"_format": "json", **params}
+        what = safe_url(client.build_request("GET", path, params=query).url)
+        for attempt in (1, 2):
+            try:
+                resp = get(client, path, params=query, headers=session.headers(), deadline=deadline, what=what)
+            except UnauthorizedError:
+                if attempt == 2:
+                    raise AuthError(
+                        "ACLED refused a fresh access token (HTTP 401); the account may lack API access",
+                        file=what,
+                        exit_status=1,
+                    ) from None
+                session.renew()
+                continue
+            return _envelope(resp, what)
+        raise AssertionError("unreachable")
+
+    return call
+
+
+def _envelope(resp: httpx.Response, what: str) -> dict[str, Any]:
+    """The JSON answer, checked: ``success`` not false, ``data`` a list of objects, ``count`` equal to its length."""
+    try:
+        body = resp.json()
+    except ValueError:
+        raise FetchError("the answer is not JSON", file=what, exit_status=1) from None
+    if not isinstance(body, dict):
+        raise FetchError("the answer is not a JSON object", file=what, exit_status=1)
+    status = body.get("status", 200)
+    if body.get("success") is False or status not in (200, "200"):
+        note = " ".join(str(body.get("error") or body.get("messages") or "").split())[:160]
+        raise FetchError(f"ACLED answered status {status}, success false: {note}", file=what, exit_status=1)
+    data = body.get("data")
+    if not isinstance(data, list) or not all(isinstance(r, dict) and r.get("event_id_cnty") for r in data):
+        raise FetchError("the answer's data is not a list of events with event_id_cnty", file=what, exit_status=1)
+    count = body.get("count")
+    if count is not None and str(count).isdigit() and int(count) != len(data):
+        raise FetchError(f"count says {count} rows but data holds {len(data)}", file=what, exit_status=1)
+    return body
+
+
+def pages(api: Api, path: str, params: dict[str, Any]) -> Any:
+    """Yield each page's rows until a page shorter than :data:`PAGE_LIMIT`; then check the total the API gave.
+
+    A server that pages by a smaller size than asked would make every page short. With ``total_count`` that shows
+    as a total mismatch; without it, a short page is confirmed by asking for the next one, which must be empty.
+    Either way the window fails (and is not recorded) instead of silently missing rows."""
+    page, seen, total = 1, 0, None
+    while True:
+        body = api(path, {**params, "limit": PAGE_LIMIT, "page": page, "with_total": "true"})
+        rows: list[dict[str, Any]] = body["data"]
+        if str(body.get("total_count", "")).isdigit():
+            total = int(body["total_count"])
+        seen += len(rows)
+        yield page, rows
+        if len(rows) < PAGE_LIMIT:
+            break
+        page += 1
+    if total is None and 0 < len(rows):
+        after = api(path, {**params, "limit": PAGE_LIMIT, "page": page + 1, "with_total": "true"})["data"]
+        if after:
+            raise FetchError(
+                f"page {page} held {len(rows)} rows (fewer than limit={PAGE_LIMIT}) but page {page + 1} is not empty: "
+                "the server pages by a smaller size",
+                file=path,
+                exit_status=1,
+            )
+    if total is not None and seen != total:
+        raise FetchError(f"pages held {seen} rows but total_count says {total}", file=path, exit_status=1)
+
+
+# --- pages into the workspace ----------------------------------------------------------------------------------------
+
+
+def write_page(folder: Path, name: str, rows: list[dict[str, Any]]) -> Path:
+    """Rows as a CSV with ACLED's column names (extra fields after them), written atomically."""
+    extra = sorted({k for r in rows for k in r} - set(ACLED_COLUMNS))
+    cols = ACLED_COLUMNS + extra
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{re.sub(r'[^A-Za-z0-9._=-]+', '_', name)}.csv"
+    tmp = path.with_name(f".{path.name}.part")
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(cols)
+        for r in rows:
+            w.writerow(["" if r.get(c) is None else str(r.get(c)) for c in cols])
+    os.replace(tmp, path)
+    return path
+
+
+def stored_timestamps(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, int]:
+    """The ``timestamp`` of each stored event among ``ids`` (-1 where it is not a number)."""
+    import pyarrow as pa
+
+    con.register("_acled_ids", pa.table({"k": ids}))
+    try:
+        rows = con.execute(
+            f"SELECT record_key, COALESCE(TRY_CAST(timestamp AS BIGINT), -1) FROM {NATIVE} "
+            "WHERE record_key IN (SELECT k FROM _acled_ids)"
+        ).fetchall()
+    finally:
+        con.unregister("_acled_ids")
+    return {str(k): int(t) for k, t in rows}
+
+
+def _int(value: Any) -> int:
+    """A Unix timestamp as ACLED sends it (a number or a string of digits); -1 when it is neither."""
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isdigit() else -1
+
+
+def _ts(row: dict[str, Any]) -> int:
+    return _int(row.get("timestamp"))
+
+
+def load_page(
+    con: duckdb.DuckDBPyConnection, folder: Path, name: str, rows: list[dict[str, Any]], acc: AccountRow
+) -> None:
+    """Ingest one verified page: new events load, revised ones replace the stored version, the rest are
+    duplicates. A page holding nothing new or newer is not written or ingested (a rerun adds no ``files`` row)."""
+    acc.rows += len(rows)
+    if not rows:
+        return
+    stored = stored_timestamps(con, sorted({str(r["event_id_cnty"]) for r in rows}))
+    newer = {str(r["event_id_cnty"]) for r in rows if str(r["event_id_cnty"]) in stored}
+    newer = {k for k in newer if max(_ts(r) for r in rows if str(r["event_id_cnty"]) == k) > stored[k]}
+    if all(str(r["event_id_cnty"]) in stored for r in rows) and not newer:
+        acc.duplicates += len(rows)
+        return
+    path = write_page(folder, name, rows)
+    acc.bytes += path.stat().st_size
+    report = load_file(con, path, FORMAT)
+    if report.status == "skipped":  # the same bytes were ingested before (a rerun after a kill, say)
+        # A kill between ingest's transaction and the revisions' one leaves the page loaded but not applied:
+        # apply what is still newer than the stored version now.
+        updated = apply_revisions(con, path, int(report.file_id), newer) if newer and report.file_id else 0
+        acc.updated += updated
+        acc.duplicates += len(rows) - updated
+        return
+    acc.loaded += report.loaded
+    acc.rejected += report.rejected
+    updated = apply_revisions(con, path, int(report.file_id or 0), newer) if newer else 0
+    acc.updated += updated
+    acc.duplicates += report.duplicates - updated
+
+
+def apply_revisions(con: duckdb.DuckDBPyConnection, path: Path, file_id: int, keys: set[str]) -> int:
+    """Replace the stored versions of ``keys`` by their rows in the page file ``path`` (ingested as ``file_id``,
+    which dropped them as duplicates), in one transaction: the stale native and canonical rows go, the file's
+    rows for those keys (those that passed the format's checks; the first of each key) go into the native table
+    under ``file_id``, the file's canonical rows are projected again, and its ``files`` row counts them as loaded.
+
+    The parsing, checks and canonical projection are ingest's own (the same SQL), so a revised row is stored
+    exactly as if it had been new. Returns the number of rows replaced."""
+    import pyarrow as pa
+
+    spec = FORMATS[FORMAT]
+    det = detect(path, name=str(path), forced=FORMAT)
+    ncols = ", ".join(q(c) for c in store.NATIVE_FAMILIES["acled"])
+    rej_t, rej_s = f"rev_err_{file_id}", f"rev_scan_{file_id}"
+    con.register("_acled_keys", pa.table({"k": sorted(keys)}))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        reader, cols = ingest.read_csv_sql(path, det, rej_t, rej_s)
+        native_sel, _ = ingest.native_select(det, cols)
+        con.execute(
+            f"""CREATE TEMP TABLE _acled_new AS
+                SELECT * FROM (SELECT {spec.id_sql} AS record_key, _n AS source_row, {ncols}, extra,
+                                      {ingest.check_sql(spec)} AS _problem
+                               FROM (SELECT row_number() OVER () AS _n, * FROM (SELECT {native_sel} FROM {reader})))
+                WHERE _problem IS NULL AND record_key IN (SELECT k FROM _acled_keys)
+                QUALIFY row_number() OVER (PARTITION BY record_key ORDER BY source_row) = 1""",
+            {"path": path.as_posix()},  # ingest's reader takes the path as a parameter
+        )
+        n = ingest.scalar(con, "SELECT count(*) FROM _acled_new")
+        con.execute(
+            "DELETE FROM event_store WHERE source = 'acled' AND (file_id = ? OR event_id IN "
+            "(SELECT record_key FROM _acled_new))",
+            [file_id],
+        )
+        con.execute(f"DELETE FROM {NATIVE} WHERE record_key IN (SELECT record_key FROM _acled_new)")
+        con.execute(
+            f"INSERT INTO {NATIVE} (record_key, file_id, source_row, {ncols}, extra) "
+            f"SELECT record_key, {file_id}, source_row, {ncols}, extra FROM _acled_new"
+        )
+        ingest.insert_canonical(con, spec, file_id, det)
+        con.execute(
+            "UPDATE files SET loaded = loaded + ?, duplicates = duplicates - ? WHERE file_id = ?", [n, n, file_id]
+        )
+        for t in ("_acled_new", rej_t, rej_s):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_acled_keys")
+    return n
+
+
+# --- the three passes --------------------------------------------------------------------------------------------
+
+
+def read_pages(
+    con: duckdb.DuckDBPyConnection, api: Api, folder: Path, unit: str, query: dict[str, Any]
+) -> tuple[AccountRow, int]:
+    """Every page of a window or updates query into the workspace; the account and the newest timestamp seen."""
+    acc = AccountRow(unit, "loaded")
+    newest = -1
+    for page, rows in pages(api, READ_PATH, {**query, **CODES}):
+        newest = max([newest, *(_ts(r) for r in rows)])
+        load_page(con, folder, f"{unit}-p{page}", rows, acc)
+    acc.message = f"{acc.rows} rows" + (f", {acc.updated} revised" if acc.updated else "")
+    return acc, newest
+
+
+def fetch_window(
+    con: duckdb.DuckDBPyConnection, api: Api, folder: Path, unit: str, query: dict[str, Any]
+) -> AccountRow:
+    """One window, recorded in ``fetch_state`` only when all its pages loaded, with the newest ``timestamp`` seen
+    (an empty window records none)."""
+    acc, newest = read_pages(con, api, folder, unit, query)
+    record_unit(con, SOURCE, unit, "loaded", detail=_mark(newest), rows=acc.rows)
+    return acc
+
+
+def _mark(timestamp: int) -> str:
+    return f"max_timestamp={timestamp}" if timestamp > 0 else ""
+
+
+def unit_since(con: duckdb.DuckDBPyConnection, units: list[str]) -> int:
+    """The oldest ``max_timestamp`` recorded for ``units``: updates are asked for from there on (0: everything)."""
+    rows = con.execute(
+        "SELECT detail FROM fetch_state WHERE source = ? AND unit IN (SELECT unnest(?))", [SOURCE, units]
+    ).fetchall()
+    values = [int(m.group(1)) for (d,) in rows if (m := re.search(r"max_timestamp=(\d+)", str(d or "")))]
+    return min(values) if values else 0
+
+
+def fetch_updates(
+    con: duckdb.DuckDBPyConnection,
+    api: Api,
+    folder: Path,
+    unit: str,
+    done: list[tuple[str, dt.date, dt.date]],
+    base: dict[str, str],
+) -> AccountRow:
+    """New and revised events of the windows fetched before, in one query from their oldest ``max_timestamp``
+    (everything when none of them held an event); then those windows record the newest timestamp seen. The query
+    itself is not a unit of ``fetch_state``, and a window's entry changes only when that timestamp does, so a rerun
+    against an unchanged server writes nothing."""
+    units = [u for u, _, _ in done]
+    since = unit_since(con, units)
+    first, last = min(d for _, d, _ in done), max(d for _, _, d in done)
+    query = {
+        **base,
+        "event_date": f"{first}|{last}",
+        "event_date_where": "BETWEEN",
+        "timestamp": since,
+        "timestamp_where": ">=",
+    }
+    acc, newest = read_pages(con, api, folder, unit, query)
+    mark = _mark(max(newest, since))
+    for u, detail, rows in con.execute(
+        "SELECT unit, detail, rows FROM fetch_state WHERE source = ? AND unit IN (SELECT unnest(?))", [SOURCE, units]
+    ).fetchall():
+        if (detail or "") != mark:
+            record_unit(con, SOURCE, str(u), "loaded", mark, int(rows or 0))
+    acc.message = f"since timestamp {since}: " + acc.message
+    return acc
+
+
+def fetch_deletions(con: duckdb.DuckDBPyConnection, api: Api) -> AccountRow:
+    """ACLED's deletions since the newest one applied (all of them on the first sync), applied in one transaction."""
+    rows = con.execute(
+        "SELECT detail FROM fetch_state WHERE source = ? AND unit = ? AND status = 'loaded'", [SOURCE, DELETIONS_UNIT]
+    ).fetchall()
+    m = re.search(r"since=(\d+)", str(rows[0][0])) if rows else None
+    since = int(m.group(1)) if m else None
+    query: dict[str, Any] = {} if since is None else {"deleted_timestamp": since, "deleted_timestamp_where": ">="}
+    received: dict[str, int] = {}
+    for _, rows in pages(api, DELETED_PATH, query):
+        for r in rows:
+            ts = _int(r.get("deleted_timestamp"))
+            received[str(r["event_id_cnty"])] = max(ts, received.get(str(r["event_id_cnty"]), -1))
+    newest = max([since or 0, *received.values()])
+    new, removed = apply_deletions(con, received, newest, since)
+    acc = AccountRow(DELETIONS_UNIT, "loaded", rows=len(received), duplicates=len(received) - new, deleted=removed)
+    acc.message = f"{new} deletions recorded, {removed} events removed" + (f" (since {since})" if since else "")
+    return acc
+
+
+def apply_deletions(
+    con: duckdb.DuckDBPyConnection, received: dict[str, int], newest: int, since: int | None
+) -> tuple[int, int]:
+    """One transaction: record the deletions not recorded before (``rows_removed`` = canonical rows removed),
+    delete those events from ``event_store`` and ``native_acled``, and record the sync point (when it moved).
+    Returns (new deletions, events removed)."""
+    import pyarrow as pa
+
+    table = pa.table({"k": list(received), "ts": [max(v, 0) for v in received.values()]})
+    con.register("_acled_deleted", table)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            """CREATE TEMP TABLE _acled_del AS
+               SELECT d.k, d.ts, (SELECT count(*) FROM event_store e WHERE e.source = 'acled' AND e.event_id = d.k) AS n
+               FROM _acled_deleted d
+               WHERE d.k NOT IN (SELECT event_id FROM deletions WHERE source = 'acled')"""
+        )
+        new = ingest.scalar(con, "SELECT count(*) FROM _acled_del")
+        removed = ingest.scalar(con, "SELECT count(*) FROM _acled_del WHERE n > 0")
+        con.execute(
+            "INSERT INTO deletions SELECT 'acled', k, make_timestamp(ts * 1000000), now()::TIMESTAMP, n FROM _acled_del"
+        )
+        con.execute("DELETE FROM event_store WHERE source = 'acled' AND event_id IN (SELECT k FROM _acled_del)")
+        con.execute(f"DELETE FROM {NATIVE} WHERE record_key IN (SELECT k FROM _acled_del)")
+        con.execute("DROP TABLE _acled_del")
+        if new or newest != since:  # an unchanged server: nothing written
+            record_unit(con, SOURCE, DELETIONS_UNIT, "loaded", detail=f"since={newest}", rows=len(received))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_acled_deleted")
+    return new, removed
+
+
+# --- entry point -------------------------------------------------------------------------------------------------
+
+
+def plan(request: FetchRequest) -> list[tuple[str, str, dict[str, str], dt.date, dt.date]]:
+    """(unit, label, country query, first, last) for every window of the request."""
+    return [
+        (window_unit(a, b, label), label, query, a, b)
+        for label, query in country_filters(request.countries)
+        for a, b in month_windows(request.start, request.end)
+    ]
+
+
+def fetch(request: FetchRequest, progress: Progress | None = None) -> FetchResult:
+    """Fetch ACLED into ``request.workspace`` (see the module docstring); ``dry_run`` lists the windows only."""
+    if request.actors or request.mentions:
+        raise FetchError(
+            "ACLED is fetched by date and country only", file="--actors" if request.actors else "--mentions"
+        )
+    base_url = (request.base_url or DEFAULT_BASE_URL).rstrip("/")
+    cache_dir = Path(request.cache_dir) if request.cache_dir is not None else default_cache_dir(SOURCE)
+    if request.dry_run:
+        done = _done_read_only(Path(request.workspace))
+        rows = [AccountRow(u, "skipped" if u in done else "planned") for u, *_ in plan(request)]
+        return FetchResult(SOURCE, [*rows, AccountRow(DELETIONS_UNIT, "planned")], True)
+    creds = load_credentials(request.credentials)
+    deadline = Deadline(request.timeout_s)
+    con = store.connect(request.workspace)
+    try:
+        with http_client(base_url) as client:
+            client.event_hooks = {"response": [response_hook]}
+            session = TokenSession(client, creds, TokenCache(cache_dir, base_url, _account(creds)), deadline)
+            return _run(con, make_api(client, session, deadline), request, cache_dir / "pages", progress)
+    finally:
+        con.close()
+
+
+def _done_read_only(workspace: Path) -> set[str]:
+    """Windows an existing workspace holds (for ``--dry-run``, which writes nothing)."""
+    if not workspace.is_file():
+        return set()
+    con = store.connect(workspace, read_only=True)
+    try:
+        return done_units(con, SOURCE)
+    finally:
+        con.close()
+
+
+def _account(creds: Credentials) -> str:
+    return creds.email.lower() if creds.email else "refresh-token"
+
+
+def _run(
+    con: duckdb.DuckDBPyConnection, api: Api, request: FetchRequest, folder: Path, progress: Progress | None
+) -> FetchResult:
+    done = done_units(con, SOURCE)
+    units = plan(request)
+    labels = {label: query for _, label, query, _, _ in units}
+    total = len([u for u in units if u[0] not in done]) + len(labels) + 1
+    result = FetchResult(SOURCE, [], False)
+    step = 0
+
+    def run_unit(unit: str, work: Callable[[], AccountRow]) -> None:
+        nonlocal step
+        try:
+            result.rows.append(work())
+        except FetchError as exc:
+            if exc.exit_status != 1 or isinstance(exc, AuthError):
+                raise
+            record_unit(con, SOURCE, unit, "failed", detail=exc.message[:200])
+            result.rows.append(AccountRow(unit, "failed", message=str(exc)))
+        step += 1
+        if progress is not None:
+            progress(step, total, unit)
+
+    for unit, _, query, a, b in units:
+        if unit not in done:
+            q_ = {**query, "event_date": f"{a}|{b}", "event_date_where": "BETWEEN"}
+            run_unit(unit, functools.partial(fetch_window, con, api, folder, unit, q_))
+    for label, query in labels.items():
+        before = [(u, a, b) for u, lab, _, a, b in units if lab == label and u in done]
+        if before:
+            unit = updates_unit(before, label)
+            run_unit(unit, functools.partial(fetch_updates, con, api, folder, unit, before, query))
+        else:
+            step += 1
+    run_unit(DELETIONS_UNIT, functools.partial(fetch_deletions, con, api))
+    return result
