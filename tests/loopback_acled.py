@@ -41,40 +41,6 @@ ACCESS_TTL = 24 * 3600
 REFRESH_TTL = 14 * 24 * 3600
 DEFAULT_LIMIT = 5000  # UNVERIFIED
 
-ACLED_FIELDS = [
-    "event_id_cnty",
-    "event_date",
-    "year",
-    "time_precision",
-    "disorder_type",
-    "event_type",
-    "sub_event_type",
-    "actor1",
-    "assoc_actor_1",
-    "inter1",
-    "actor2",
-    "assoc_actor_2",
-    "inter2",
-    "interaction",
-    "civilian_targeting",
-    "iso",
-    "region",
-    "country",
-    "admin1",
-    "admin2",
-    "admin3",
-    "location",
-    "latitude",
-    "longitude",
-    "geo_precision",
-    "source",
-    "source_scale",
-    "notes",
-    "fatalities",
-    "tags",
-    "timestamp",
-]
-
 INTER_LABELS = {
     1: "State forces",
     2: "Rebel group",

@@ -288,3 +288,22 @@ def test_every_source_has_a_licence_for_its_rows() -> None:
     """Rows carry their terms (ACLED's forbid redistribution), so no format may load rows without one."""
     assert {spec.source for spec in formats.FORMATS.values()} <= set(formats.LICENCES)
     assert "redistribut" in formats.LICENCES["acled"]
+
+
+def test_parquet_work_folders_of_killed_exports_are_removed_by_the_next(tmp_path: Path) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    killed = tmp_path / f".pq.{int(dead.stdout)}.tmp-abcdefgh"
+    running = tmp_path / f".pq.{os.getpid()}.tmp-abcdefgh"
+    legacy = tmp_path / ".pq.old"
+    unrelated = tmp_path / ".pq-notes"
+    for folder in (killed, running, legacy, unrelated):
+        (folder / "data").mkdir(parents=True)
+    old = time.time() - 2 * store.LEFTOVER_AGE_S
+    os.utime(legacy, (old, old))
+    f = write(tmp_path / "x.export.CSV", [gdelt2_row(1)])
+    assert ingest(str(f), "-w", str(tmp_path / "w.duckdb"), "--parquet", str(tmp_path / "pq")).exit_code == 0
+    assert not killed.exists() and not legacy.exists()
+    assert running.exists() and unrelated.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".pq")) == sorted(
+        [running.name, unrelated.name]
+    )

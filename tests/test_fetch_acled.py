@@ -8,7 +8,6 @@ licence warning of exports.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import stat
@@ -26,6 +25,7 @@ from realpolitik.events.fetch import FetchError, FetchRequest, acled
 from realpolitik.events.fetch.acled_auth import ENV_EMAIL, ENV_PASSWORD, ENV_REFRESH, TOKEN_FILE
 from realpolitik.events.formats import LICENCES
 
+from .fetch_support import fetch_request, table
 from .loopback_acled import AcledLoopback, synthetic_event
 
 EMAIL = "analyst@example.org"
@@ -58,16 +58,7 @@ def login(monkeypatch: pytest.MonkeyPatch) -> None:
 def request(
     tmp_path: Path, loop: AcledLoopback, start: str = "2024-01-01", end: str = "2024-01-31", **kw: Any
 ) -> FetchRequest:
-    return FetchRequest(
-        source="acled",
-        workspace=tmp_path / "w.duckdb",
-        start=dt.date.fromisoformat(start),
-        end=dt.date.fromisoformat(end),
-        base_url=loop.base_url,
-        cache_dir=tmp_path / "cache",
-        timeout_s=60,
-        **kw,
-    )
+    return fetch_request("acled", tmp_path, start, end, loop.base_url, **kw)
 
 
 def january(loop: AcledLoopback, n: int, *, first: int = 1, country: str = "Pakistan") -> None:
@@ -97,12 +88,8 @@ def snapshot(ws: Path) -> dict[str, Any]:
 
 
 def scalar(ws: Path, sql: str, params: list[Any] | None = None) -> Any:
-    con = store.connect(ws, read_only=True)
-    try:
-        rows = con.execute(sql, params or []).fetchall()
-        return rows[0][0] if rows else None
-    finally:
-        con.close()
+    rows = table(ws, sql, params)
+    return rows[0][0] if rows else None
 
 
 def unit_row(result: Any, prefix: str) -> Any:

@@ -11,9 +11,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,14 +19,13 @@ import pytest
 import stamina
 from pytest_httpserver import HTTPServer
 
-from realpolitik.events import store
 from realpolitik.events.fetch import FetchError, FetchRequest, FetchResult, run_fetch
 from realpolitik.events.fetch.common import MAX_ATTEMPTS
 from realpolitik.events.fetch.gdelt import ListedFile, parse_listing, unlisted_slots
 
+from .fetch_support import cli, fetch_request, table
 from .loopback_gdelt import GDELT_URL, ExportFile, export_files, master_list
 
-REPO = Path(__file__).resolve().parent.parent
 EVENT_COLUMNS = (
     "source, event_id, format, event_date, date_added, actor1_code, actor1_name, actor1_country, actor2_code, "
     "actor2_name, actor2_country, event_code, base_code, root_code, quad_class, goldstein, num_mentions, "
@@ -55,43 +51,16 @@ def serve(server: HTTPServer, files: list[ExportFile], **list_kw: Any) -> None:
 
 
 def request(server: HTTPServer, tmp_path: Path, day: str = "2020-11-13", **kw: Any) -> FetchRequest:
-    return FetchRequest(
-        source="gdelt",
-        workspace=tmp_path / "fetched.duckdb",
-        start=dt.date.fromisoformat(day),
-        end=dt.date.fromisoformat(kw.pop("to", day)),
-        base_url=server.url_for("/gdeltv2/"),
-        cache_dir=tmp_path / "cache",
-        timeout_s=60,
-        **kw,
-    )
+    end, base_url = kw.pop("to", day), server.url_for("/gdeltv2/")
+    return fetch_request("gdelt", tmp_path, day, end, base_url, workspace=tmp_path / "fetched.duckdb", **kw)
 
 
 def events(workspace: Path) -> list[tuple[Any, ...]]:
-    con = store.connect(workspace, read_only=True)
-    try:
-        return con.execute(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY event_id").fetchall()
-    finally:
-        con.close()
-
-
-def table(workspace: Path, sql: str) -> list[tuple[Any, ...]]:
-    con = store.connect(workspace, read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+    return table(workspace, f"SELECT {EVENT_COLUMNS} FROM events ORDER BY event_id")
 
 
 def downloads(server: HTTPServer) -> list[str]:
     return [req.path.rsplit("/", 1)[-1] for req, _ in server.log if req.path.endswith(".zip")]
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "realpolitik.cli", *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=240
-    )
 
 
 def day(files: list[ExportFile], prefix: str = "20201113") -> list[ExportFile]:

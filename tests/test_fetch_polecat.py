@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
 
-from realpolitik.events import store
 from realpolitik.events.fetch import FetchError, FetchRequest, polecat, run_fetch
 
+from .fetch_support import cli, fetch_request, table
 from .loopback_dataverse import TOKEN, Dataverse, DataverseFile, plain_file, quirky_file
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -46,25 +41,9 @@ def serve(server: HTTPServer, listed: list[DataverseFile]) -> Dataverse:
 def request(
     server: HTTPServer, tmp_path: Path, start: str = "2023-01-01", end: str = "2023-01-14", **kw: Any
 ) -> FetchRequest:
-    return FetchRequest(
-        source="polecat",
-        workspace=tmp_path / "w.duckdb",
-        start=dt.date.fromisoformat(start),
-        end=dt.date.fromisoformat(end),
-        base_url=server.url_for("/"),
-        cache_dir=tmp_path / "cache",
-        timeout_s=60,
-        credentials=tmp_path / "absent.toml",
-        **kw,
+    return fetch_request(
+        "polecat", tmp_path, start, end, server.url_for("/"), credentials=tmp_path / "absent.toml", **kw
     )
-
-
-def table(workspace: Path, sql: str) -> list[tuple[Any, ...]]:
-    con = store.connect(workspace, read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_file_selection_by_the_dates_in_names() -> None:
@@ -161,9 +140,7 @@ def test_cli_fetch_polecat(httpserver: HTTPServer, tmp_path: Path) -> None:
     args = ["events", "fetch", "polecat", "-w", str(ws), "--from", "2023-01-01", "--to", "2023-01-14"]
     args += ["--base-url", httpserver.url_for("/"), "--cache", str(tmp_path / "cache")]
     args += ["--credentials", str(tmp_path / "absent.toml")]
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", polecat.TOKEN_ENV: TOKEN}
-    command = [sys.executable, "-m", "realpolitik.cli", *args]
-    proc = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO, timeout=240)
+    proc = cli(*args, env={polecat.TOKEN_ENV: TOKEN})
     assert proc.returncode == 0, proc.stderr
     assert "polecat: 2 loaded" in proc.stdout and TOKEN not in proc.stdout + proc.stderr
     assert table(ws, "SELECT count(*) FROM events WHERE source = 'polecat'") == [(7,)]

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,14 +12,12 @@ import pytest
 import stamina
 from pytest_httpserver import HTTPServer
 
-from realpolitik.events import store
 from realpolitik.events.fetch import FetchError, FetchRequest, run_fetch, ucdp
 from realpolitik.events.fetch.common import MAX_ATTEMPTS
 from realpolitik.events.source_formats import UCDP_GED_COLUMNS
 
+from .fetch_support import cli, fetch_request, table
 from .loopback_ucdp import TOKEN, Ucdp, ged_event
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -44,37 +39,9 @@ def serve(server: HTTPServer, versions: dict[str, list[dict[str, Any]]]) -> Ucdp
 
 
 def request(server: HTTPServer, tmp_path: Path, start: str, end: str, **kw: Any) -> FetchRequest:
-    return FetchRequest(
-        source=kw.pop("source", "ucdp-ged"),
-        workspace=tmp_path / "w.duckdb",
-        start=dt.date.fromisoformat(start),
-        end=dt.date.fromisoformat(end),
-        base_url=server.url_for("/"),
-        cache_dir=tmp_path / "cache",
-        timeout_s=60,
-        credentials=tmp_path / "no-credentials.toml",
-        **kw,
-    )
-
-
-def table(workspace: Path, sql: str) -> list[tuple[Any, ...]]:
-    con = store.connect(workspace, read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
-def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    full = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **env}
-    return subprocess.run(
-        [sys.executable, "-m", "realpolitik.cli", *args],
-        capture_output=True,
-        text=True,
-        env=full,
-        cwd=REPO,
-        timeout=240,
-    )
+    source = kw.pop("source", "ucdp-ged")
+    credentials = tmp_path / "no-credentials.toml"
+    return fetch_request(source, tmp_path, start, end, server.url_for("/"), credentials=credentials, **kw)
 
 
 EVENTS_2021 = [ged_event(i, f"2021-03-{i:02d}") for i in range(1, 6)]

@@ -56,17 +56,9 @@ class FetchProgress:
 
     def __enter__(self) -> FetchProgress:
         if common.err.is_terminal:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from .progress import start_bar
 
-            self.bar = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=common.err,
-                transient=True,
-            )
-            self.bar.start()
+            self.bar = start_bar(spinner=False)
         return self
 
     def __exit__(

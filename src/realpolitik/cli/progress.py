@@ -7,9 +7,24 @@ escape codes. A phase with a step count shows a bar and ``done/total``; one with
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import common
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+
+def start_bar(*, spinner: bool) -> Progress:
+    """A started, transient rich progress display on stderr (description, bar, ``done/total``, elapsed time),
+    led by a spinner with ``spinner``; the caller stops it. rich is imported here, when a bar is drawn, not at
+    start-up."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    bar = Progress(*([SpinnerColumn()] if spinner else []), *columns, console=common.err, transient=True)
+    bar.start()
+    return bar
 
 
 class RichProgress:
@@ -24,25 +39,7 @@ class RichProgress:
 
     def __enter__(self) -> RichProgress:
         if self.enabled:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                SpinnerColumn,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            self._bar = Progress(
-                SpinnerColumn(),
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=common.err,
-                transient=True,
-            )
-            self._bar.start()
+            self._bar = start_bar(spinner=True)
         return self
 
     def __exit__(

@@ -25,7 +25,6 @@ import datetime as dt
 import glob
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -133,8 +132,7 @@ def dask_ingest_parquet(
     table = actor_table or actors_mod.default_actors()
     out_dir = Path(out_dir).resolve()
     store.check_parquet_target(out_dir, replace=replace)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.work.", dir=out_dir.parent))
+    work = store.parquet_workdir(out_dir)
     try:
         (work / "stage").mkdir()
         (work / "out").mkdir()

@@ -70,7 +70,7 @@ def clean_unzip_leftovers(now: float | None = None) -> list[Path]:
         pid_text = folder.name[len(UNZIP_PREFIX) :].split("-", 1)[0]
         try:
             old = now - folder.lstat().st_mtime > 86_400
-            alive = pid_text.isdigit() and _process_alive(int(pid_text))
+            alive = pid_text.isdigit() and process_alive(int(pid_text))
         except OSError:
             continue
         if folder.is_dir() and not folder.is_symlink() and (old or not alive):
@@ -79,7 +79,10 @@ def clean_unzip_leftovers(now: float | None = None) -> list[Path]:
     return removed
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (another user's counts as alive: it cannot be signalled)."""
+    if pid == os.getpid():
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

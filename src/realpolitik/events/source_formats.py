@@ -165,36 +165,40 @@ _UCDP_NON_DATA = (
     "OR TRIM(\"country\") LIKE '#%')) OR TRIM(\"id\") = 'id'"
 )
 
-_register(
-    FormatSpec(
-        name="ucdp_ged",
-        source="ucdp",
-        family="ucdp_ged",
+
+def _ucdp_spec(name: str, *, source: str, id_kind: str, description: str) -> FormatSpec:
+    """GED and Candidate share GED's columns and layout; they differ in the source they are stored under and in how
+    strictly the ``id`` is checked."""
+    return FormatSpec(
+        name=name,
+        source=source,
+        family=name,
         columns=UCDP_GED_COLUMNS + UCDP_OPTIONAL,
         delimiter=",",
         header=True,
         quote='"',
         id_sql=_nz("id"),
-        canonical=_ucdp_canonical("ucdp", "ucdp_ged"),
-        checks=_ucdp_checks("digits"),
+        canonical=_ucdp_canonical(source, name),
+        checks=_ucdp_checks(id_kind),
         non_data_sql=_UCDP_NON_DATA,
+        description=description,
+    )
+
+
+_register(
+    _ucdp_spec(
+        "ucdp_ged",
+        source="ucdp",
+        id_kind="digits",
         description="UCDP Georeferenced Event Dataset (GED) CSV, yearly releases (e.g. 24.1), header row; "
         "the HDX copy's second row of HXL tags is skipped",
     )
 )
 _register(
-    FormatSpec(
-        name="ucdp_candidate",
+    _ucdp_spec(
+        "ucdp_candidate",
         source="ucdp_candidate",
-        family="ucdp_candidate",
-        columns=UCDP_GED_COLUMNS + UCDP_OPTIONAL,
-        delimiter=",",
-        header=True,
-        quote='"',
-        id_sql=_nz("id"),
-        canonical=_ucdp_canonical("ucdp_candidate", "ucdp_candidate"),
-        checks=_ucdp_checks("required"),
-        non_data_sql=_UCDP_NON_DATA,
+        id_kind="required",
         description="UCDP Candidate Events CSV, monthly preliminary releases (e.g. 25.0.1), GED's columns",
     )
 )

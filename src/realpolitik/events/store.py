@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import tempfile
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from .errors import EventsError
 from .formats import ACLED_OPTIONAL, CANONICAL_COLUMNS, FORMATS, LICENCES, q
 from .lookups import cameo, icews
 from .lookups.plover import plover_category
+from .readable import process_alive
 
 SCHEMA_VERSION = "3"
 """Workspace schema version (``meta.schema_version``). 1: no application id; 2: ``meta.application_id``;
@@ -36,6 +39,8 @@ V3_COLUMNS = ("fatalities_low", "fatalities_high", "plover_code", "licence")
 """Canonical columns added by version 3, in :data:`CANONICAL_COLUMNS` order (``events upgrade`` appends them)."""
 APPLICATION_ID = "realpolitik-events-workspace"
 """``meta.application_id``: what marks a DuckDB file as a realpolitik workspace (anything else is refused)."""
+LEFTOVER_AGE_S = 3600
+"""A Parquet work folder older than this is a leftover even if a process with its id is alive (ids are reused)."""
 PARQUET_MARKER = ".realpolitik-parquet"
 """Written into each Parquet folder the export creates; a non-empty folder without it is refused unless replaced."""
 
@@ -319,6 +324,44 @@ def check_parquet_target(out_dir: Path | str, *, replace: bool = False) -> None:
     )
 
 
+def parquet_workdir(out_dir: Path) -> Path:
+    """A new hidden work folder beside ``out_dir`` (``.NAME.PID.tmp-XXXXXXXX``), after removing those of exports
+    that were killed (their process is gone, or they are over :data:`LEFTOVER_AGE_S` old).
+
+    The name carries the writer's process id so a running export's folder is never taken for a leftover, and ends
+    like the other temporary folders (``.tmp-XXXXXXXX``), so ``realpolitik clean`` finds them too."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    clean_parquet_leftovers(out_dir)
+    return Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.{os.getpid()}.tmp-", dir=out_dir.parent))
+
+
+def clean_parquet_leftovers(out_dir: Path, now: float | None = None) -> list[Path]:
+    """Remove the work folders killed exports left beside ``out_dir`` (see :func:`parquet_workdir`); also those of
+    earlier versions (``.NAME.XXXXXXXX``, ``.NAME.old``, ``.NAME.work.XXXXXXXX``) once over an hour old."""
+    pattern = re.compile(
+        rf"^\.{re.escape(out_dir.name)}\.(?:(?P<pid>\d+)\.tmp-[A-Za-z0-9_]{{8}}|old|work\.[A-Za-z0-9_]{{8}}|[A-Za-z0-9_]{{8}})$"
+    )
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    try:
+        siblings = list(out_dir.parent.iterdir())
+    except OSError:
+        return removed
+    for folder in siblings:
+        m = pattern.match(folder.name)
+        if m is None or folder.is_symlink() or not folder.is_dir():
+            continue
+        try:
+            old = now - folder.lstat().st_mtime > LEFTOVER_AGE_S
+        except OSError:
+            continue
+        pid = m.group("pid")
+        if old or (pid is not None and not process_alive(int(pid))):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 def mark_parquet(out_dir: Path) -> None:
     (Path(out_dir) / PARQUET_MARKER).write_text("written by realpolitik events ingest --parquet\n", encoding="utf-8")
 
@@ -335,7 +378,7 @@ def export_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path, *, replace: bo
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     resolved = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'events_resolved'").fetchone()
     view = "events_resolved" if resolved and resolved[0] else "events"
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    tmp = parquet_workdir(out_dir)
     try:
         target = (tmp / "data").as_posix().replace("'", "''")  # COPY ... TO takes no parameter
         con.execute(
@@ -345,13 +388,8 @@ def export_parquet(con: duckdb.DuckDBPyConnection, out_dir: Path, *, replace: bo
         (tmp / "data").mkdir(exist_ok=True)  # no events: an empty export
         mark_parquet(tmp / "data")
         if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(out_dir, old)
-            os.replace(tmp / "data", out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp / "data", out_dir)
+            os.replace(out_dir, tmp / "old")  # removed with the work folder below
+        os.replace(tmp / "data", out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out_dir

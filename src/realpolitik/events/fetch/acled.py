@@ -53,6 +53,7 @@ from .common import (
     FetchRequest,
     FetchResult,
     Progress,
+    already_loaded,
     default_cache_dir,
     done_units,
     get,
@@ -482,7 +483,7 @@ def fetch(request: FetchRequest, progress: Progress | None = None) -> FetchResul
     base_url = (request.base_url or DEFAULT_BASE_URL).rstrip("/")
     cache_dir = Path(request.cache_dir) if request.cache_dir is not None else default_cache_dir(SOURCE)
     if request.dry_run:
-        done = _done_read_only(Path(request.workspace))
+        done = already_loaded(Path(request.workspace), SOURCE)
         rows = [AccountRow(u, "skipped" if u in done else "planned") for u, *_ in plan(request)]
         return FetchResult(SOURCE, [*rows, AccountRow(DELETIONS_UNIT, "planned")], True)
     creds = load_credentials(request.credentials)
@@ -493,17 +494,6 @@ def fetch(request: FetchRequest, progress: Progress | None = None) -> FetchResul
             client.event_hooks = {"response": [response_hook]}
             session = TokenSession(client, creds, TokenCache(cache_dir, base_url, _account(creds)), deadline)
             return _run(con, make_api(client, session, deadline), request, cache_dir / "pages", progress)
-    finally:
-        con.close()
-
-
-def _done_read_only(workspace: Path) -> set[str]:
-    """Windows an existing workspace holds (for ``--dry-run``, which writes nothing)."""
-    if not workspace.is_file():
-        return set()
-    con = store.connect(workspace, read_only=True)
-    try:
-        return done_units(con, SOURCE)
     finally:
         con.close()
 

@@ -21,33 +21,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import httpx
 
-from ..errors import EventsError
 from .common import (
     AccountRow,
     Deadline,
     FetchError,
     FetchRequest,
     FetchResult,
+    ListedDownload,
     Progress,
-    default_cache_dir,
-    done_units,
-    download,
+    already_loaded,
+    base_url,
+    download_and_load,
     fetch_lines,
     http_client,
-    load_file,
-    record_unit,
-    row_from_report,
 )
-
-if TYPE_CHECKING:
-    import duckdb
 
 SOURCE = "gdelt"
 DEFAULT_BASE_URL = "http://data.gdeltproject.org/gdeltv2/"
@@ -124,30 +115,6 @@ def unlisted_slots(files: list[ListedFile], start: dt.date, end: dt.date, now: d
     return missing
 
 
-def _base_url(request: FetchRequest) -> str:
-    base = request.base_url or DEFAULT_BASE_URL
-    if not base.startswith(("http://", "https://")):
-        raise FetchError(f"not an http(s) URL: {base!r}", file="--base-url")
-    return base if base.endswith("/") else base + "/"
-
-
-def _already_loaded(workspace: Path) -> set[str]:
-    """For ``--dry-run``: what an existing workspace has loaded, read without writing anything."""
-    import duckdb
-
-    from .. import store
-
-    if not workspace.is_file():
-        return set()
-    con = store.connect(workspace, read_only=True)
-    try:
-        return done_units(con, SOURCE)
-    except duckdb.Error:  # a workspace from before fetch_state
-        return set()
-    finally:
-        con.close()
-
-
 def fetch(request: FetchRequest, progress: Progress | None = None) -> FetchResult:
     """Fetch GDELT 2.0 files for the request's days into its workspace; see the module docstring."""
     if request.countries or request.actors:
@@ -158,14 +125,14 @@ def fetch(request: FetchRequest, progress: Progress | None = None) -> FetchResul
             file=flag,
         )
     deadline = Deadline(request.timeout_s)
-    with http_client(_base_url(request)) as client:
+    with http_client(base_url(request, DEFAULT_BASE_URL)) as client:
         files, bad = list_files(client, request, deadline)
         notes = []
         gaps = unlisted_slots(files, request.start, request.end)
         if gaps:
             notes.append(f"{gaps} 15-minute slot(s) in the range have no export file in GDELT's master list")
         if request.dry_run:
-            done = _already_loaded(request.workspace)
+            done = already_loaded(request.workspace, SOURCE)
             rows = [
                 AccountRow(f.name, "skipped", message="loaded by an earlier fetch")
                 if f.name in done
@@ -173,7 +140,7 @@ def fetch(request: FetchRequest, progress: Progress | None = None) -> FetchResul
                 for f in files
             ]
             return FetchResult(SOURCE, _merge(rows, bad), dry_run=True, notes=notes)
-        rows = _fetch_files(client, request, files, deadline, progress)
+        rows = download_and_load(client, request, SOURCE, [_as_download(f) for f in files], deadline, progress)
     return FetchResult(SOURCE, _merge(rows, bad), dry_run=False, notes=notes)
 
 
@@ -181,51 +148,10 @@ def _merge(rows: list[AccountRow], bad: list[AccountRow]) -> list[AccountRow]:
     return sorted([*rows, *bad], key=lambda r: r.unit)
 
 
-def _fetch_files(
-    client: httpx.Client,
-    request: FetchRequest,
-    files: list[ListedFile],
-    deadline: Deadline,
-    progress: Progress | None,
-) -> list[AccountRow]:
-    """Download what is missing in parallel; ingest in the listed order as each download completes."""
-    from .. import store
-
-    cache = request.cache_dir or default_cache_dir(SOURCE)
-    con = store.connect(request.workspace)
-    try:
-        done = done_units(con, SOURCE)
-        todo = [f for f in files if f.name not in done]
-        rows = {
-            f.name: AccountRow(f.name, "skipped", message="loaded by an earlier fetch") for f in files if f.name in done
-        }
-        pool = ThreadPoolExecutor(max_workers=request.parallel, thread_name_prefix="realpolitik-gdelt")
-        try:
-            futures = {f.name: pool.submit(_download, client, f, cache, deadline) for f in todo}
-            for i, f in enumerate(todo, 1):
-                rows[f.name] = _load(con, f, futures[f.name])
-                if progress is not None:
-                    progress(i, len(todo), f"{f.name} {rows[f.name].status}")
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-    finally:
-        con.close()
-    return [rows[f.name] for f in files]
-
-
-def _download(client: httpx.Client, f: ListedFile, cache: Path, deadline: Deadline) -> Path:
-    return download(client, f.name, cache / f.name, size=f.size, md5=f.md5, deadline=deadline)
-
-
-def _load(con: duckdb.DuckDBPyConnection, f: ListedFile, future: Future[Path]) -> AccountRow:
-    """Ingest one downloaded file and record it; a failed download or ingest becomes a failed row, nothing loaded."""
-    try:
-        path = future.result()
-        report = load_file(con, path, f.format)
-    except EventsError as exc:
-        message = exc.message if isinstance(exc, FetchError) else str(exc)
-        record_unit(con, SOURCE, f.name, "failed", message)
-        return AccountRow(f.name, "failed", message=message)
-    row = row_from_report(f.name, report, f.size)
-    record_unit(con, SOURCE, f.name, row.status, report.message, report.loaded)
-    return row
+def _as_download(f: ListedFile) -> ListedDownload:
+    """A master-list file as :func:`~.common.download_and_load` takes it: the file name is the unit, the account
+    label, the URL (relative to the folder) and the cache name."""
+    name = f.name
+    return ListedDownload(
+        name, label=name, name=name, url=name, cache_name=name, size=f.size, md5=f.md5, format=f.format
+    )

@@ -22,34 +22,27 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
-from ..errors import EventsError
 from .common import (
     AccountRow,
     Deadline,
     FetchError,
     FetchRequest,
     FetchResult,
+    ListedDownload,
     Progress,
-    credential,
-    default_cache_dir,
-    done_units,
-    download,
+    already_loaded,
+    base_url,
+    download_and_load,
     get,
     http_client,
-    load_file,
-    record_unit,
-    row_from_report,
+    required_credential,
 )
-
-if TYPE_CHECKING:
-    import duckdb
 
 SOURCE = "polecat"
 DEFAULT_BASE_URL = "https://dataverse.harvard.edu/"
@@ -131,21 +124,8 @@ def select_files(files: list[DataFile], start: dt.date, end: dt.date) -> tuple[l
 
 
 def _token(request: FetchRequest) -> str:
-    token = credential(TOKEN_KEY, env=TOKEN_ENV, path=request.credentials)
-    if not token:
-        raise FetchError(
-            f"Harvard Dataverse needs an API token for POLECAT (create one under your Dataverse account, API Token); "
-            f"set {TOKEN_ENV} or {TOKEN_KEY} in the credentials file",
-            file=TOKEN_ENV,
-        )
-    return token
-
-
-def _base_url(request: FetchRequest) -> str:
-    base = request.base_url or DEFAULT_BASE_URL
-    if not base.startswith(("http://", "https://")):
-        raise FetchError(f"not an http(s) URL: {base!r}", file="--base-url")
-    return base if base.endswith("/") else base + "/"
+    need = "Harvard Dataverse needs an API token for POLECAT (create one under your Dataverse account, API Token)"
+    return required_credential(TOKEN_KEY, env=TOKEN_ENV, path=request.credentials, need=need)
 
 
 def list_dataset(client: httpx.Client, deadline: Deadline) -> list[DataFile]:
@@ -164,7 +144,7 @@ def fetch(request: FetchRequest, progress: Progress | None = None) -> FetchResul
         raise FetchError("POLECAT's weekly files cannot be filtered on the server; filter the workspace", file=flag)
     token = _token(request)
     deadline = Deadline(request.timeout_s)
-    with http_client(_base_url(request), headers={TOKEN_HEADER: token}) as client:
+    with http_client(base_url(request, DEFAULT_BASE_URL), headers={TOKEN_HEADER: token}) as client:
         files, undated = select_files(list_dataset(client, deadline), request.start, request.end)
         notes = [f"{len(undated)} data file(s) without a date in their name not fetched: {', '.join(undated)}"]
         notes = notes if undated else []
@@ -175,72 +155,22 @@ def fetch(request: FetchRequest, progress: Progress | None = None) -> FetchResul
                 for f in files
             ]
             return FetchResult(SOURCE, rows, dry_run=True, notes=notes)
-        rows = _fetch_files(client, request, files, deadline, progress)
+        rows = download_and_load(client, request, SOURCE, [_as_download(f) for f in files], deadline, progress)
     return FetchResult(SOURCE, rows, dry_run=False, notes=notes)
 
 
-def already_loaded(workspace: Path, source: str) -> set[str]:
-    """For ``--dry-run``: the units an existing workspace has loaded, read without writing anything."""
-    import duckdb
-
-    from .. import store
-
-    if not workspace.is_file():
-        return set()
-    con = store.connect(workspace, read_only=True)
-    try:
-        return done_units(con, source)
-    except duckdb.Error:  # a workspace from before fetch_state
-        return set()
-    finally:
-        con.close()
-
-
-def _fetch_files(
-    client: httpx.Client, request: FetchRequest, files: list[DataFile], deadline: Deadline, progress: Progress | None
-) -> list[AccountRow]:
-    """Download what is missing in parallel; ingest in date order as each download completes."""
-    from .. import store
-
-    cache = request.cache_dir or default_cache_dir(SOURCE)
-    con = store.connect(request.workspace)
-    try:
-        done = done_units(con, SOURCE)
-        todo = [f for f in files if f.unit not in done]
-        rows = {
-            f.unit: AccountRow(f"{f.unit} {f.name}", "skipped", message="loaded by an earlier fetch")
-            for f in files
-            if f.unit in done
-        }
-        pool = ThreadPoolExecutor(max_workers=request.parallel, thread_name_prefix="realpolitik-polecat")
-        try:
-            futures = {f.unit: pool.submit(_download, client, f, cache, deadline) for f in todo}
-            for i, f in enumerate(todo, 1):
-                rows[f.unit] = _load(con, f, futures[f.unit])
-                if progress is not None:
-                    progress(i, len(todo), f"{f.name} {rows[f.unit].status}")
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-    finally:
-        con.close()
-    return [rows[f.unit] for f in files]
-
-
-def _download(client: httpx.Client, f: DataFile, cache: Path, deadline: Deadline) -> Path:
+def _as_download(f: DataFile) -> ListedDownload:
+    """A dataset file as :func:`~.common.download_and_load` takes it: the file id is the unit, its name goes into
+    the account label and the recorded detail; a file Dataverse ingested is downloaded as the uploaded original."""
     url = f"api/access/datafile/{f.id}" + ("?format=original" if f.original else "")
-    return download(client, url, cache / f.cache_name, size=f.size, md5=f.md5, deadline=deadline)
-
-
-def _load(con: duckdb.DuckDBPyConnection, f: DataFile, future: Future[Path]) -> AccountRow:
-    """Ingest one verified file and record it; a failed download or ingest is a failed row, nothing loaded."""
-    label = f"{f.unit} {f.name}"
-    try:
-        path = future.result()
-        report = load_file(con, path, "polecat")
-    except EventsError as exc:
-        message = exc.message if isinstance(exc, FetchError) else str(exc)
-        record_unit(con, SOURCE, f.unit, "failed", message)
-        return AccountRow(label, "failed", message=message)
-    row = row_from_report(label, report, f.size or path.stat().st_size)
-    record_unit(con, SOURCE, f.unit, row.status, f"{f.name}: {report.message}".rstrip(": "), report.loaded)
-    return row
+    return ListedDownload(
+        f.unit,
+        label=f"{f.unit} {f.name}",
+        name=f.name,
+        url=url,
+        cache_name=f.cache_name,
+        size=f.size,
+        md5=f.md5,
+        format="polecat",
+        note=f.name,
+    )

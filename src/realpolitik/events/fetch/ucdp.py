@@ -45,17 +45,18 @@ from .common import (
     FetchRequest,
     FetchResult,
     Progress,
-    credential,
+    already_loaded,
+    base_url,
     default_cache_dir,
     done_units,
     get,
     http_client,
     load_file,
     record_unit,
+    required_credential,
     row_from_report,
     safe_url,
 )
-from .polecat import already_loaded
 
 if TYPE_CHECKING:
     import duckdb
@@ -288,21 +289,8 @@ class _Context:
 
 
 def _token(request: FetchRequest) -> str:
-    token = credential(TOKEN_KEY, env=TOKEN_ENV, path=request.credentials)
-    if not token:
-        raise FetchError(
-            f"the UCDP API needs an access token (request one from UCDP, see ucdp.uu.se/apidocs); set {TOKEN_ENV} "
-            f"or {TOKEN_KEY} in the credentials file",
-            file=TOKEN_ENV,
-        )
-    return token
-
-
-def _base_url(request: FetchRequest) -> str:
-    base = request.base_url or DEFAULT_BASE_URL
-    if not base.startswith(("http://", "https://")):
-        raise FetchError(f"not an http(s) URL: {base!r}", file="--base-url")
-    return base if base.endswith("/") else base + "/"
+    need = "the UCDP API needs an access token (request one from UCDP, see ucdp.uu.se/apidocs)"
+    return required_credential(TOKEN_KEY, env=TOKEN_ENV, path=request.credentials, need=need)
 
 
 def _complete_rows(con: duckdb.DuckDBPyConnection, source: str, query: Query) -> list[AccountRow]:
@@ -327,7 +315,7 @@ def fetch(request: FetchRequest, progress: Progress | None = None) -> FetchResul
     token = _token(request)
     deadline = Deadline(request.timeout_s)
     notes: list[str] = []
-    with http_client(_base_url(request), headers={TOKEN_HEADER: token}) as client:
+    with http_client(base_url(request, DEFAULT_BASE_URL), headers={TOKEN_HEADER: token}) as client:
         if request.dry_run:
             done = already_loaded(request.workspace, request.source)
             return FetchResult(request.source, _plan(client, queries, deadline, done), dry_run=True, notes=notes)
