@@ -18,6 +18,12 @@ docs/events-acled.md for the addresses. Details marked UNVERIFIED below are not 
   The envelope ``status``/``success``/``count``/``data`` (ACLED: "status, count, last update, and more");
   ``total_count`` only with ``with_total=true`` (UNVERIFIED: an ACLED e-mail to users, quoted in a third-party
   issue). The default page size here is 5000 (UNVERIFIED).
+* actors: ``actor1=NAME`` and ``actor2=NAME`` (ACLED API guide, ACLED endpoint, table 1 "Query filters": both of
+  type LIKE; acledR passes such filters through ``...``). Several values joined by ``|`` match any of them, as
+  ``country`` does (ACLED: "complex queries (``|``, ``:OR:`` and ``&``)"). UNVERIFIED: what ACLED's LIKE matches
+  (this server: the value anywhere in the name, ignoring case, as third-party clients report; a whole-name match
+  would only send fewer rows, which the fetcher filters to the whole name anyway), and ``:OR:`` between two
+  filters (e.g. ``actor1=X:OR:actor2=X``, seen only in third-party code), which this server does not implement.
 * deletions: ``GET /api/deleted/read?_format=json`` with ``deleted_timestamp`` (+ ``deleted_timestamp_where=>=``),
   ``limit``, ``page``; rows hold ``event_id_cnty`` and ``deleted_timestamp`` (acledR ``acled_deletions_api``).
   UNVERIFIED: the order of the rows (oldest first here).
@@ -58,7 +64,14 @@ PREFIX = {"Pakistan": "PAK", "Afghanistan": "AFG", "Testland": "TST"}
 
 
 def synthetic_event(
-    n: int, day: str, *, country: str = "Pakistan", timestamp: int = 1_700_000_000, fatalities: int = 0
+    n: int,
+    day: str,
+    *,
+    country: str = "Pakistan",
+    timestamp: int = 1_700_000_000,
+    fatalities: int = 0,
+    actor1: str | None = None,
+    actor2: str = "Test Armed Group",
 ) -> dict[str, Any]:
     """One made-up event in ACLED's field layout (the API sends numbers as JSON numbers or strings; both occur)."""
     return {
@@ -69,10 +82,10 @@ def synthetic_event(
         "disorder_type": "Political violence",
         "event_type": "Battles",
         "sub_event_type": "Armed clash",
-        "actor1": f"Military Forces of {country} (2020-)",
+        "actor1": actor1 if actor1 is not None else f"Military Forces of {country} (2020-)",
         "assoc_actor_1": "",
         "inter1": 1,
-        "actor2": "Test Armed Group",
+        "actor2": actor2,
         "assoc_actor_2": "",
         "inter2": 2,
         "interaction": 12,
@@ -273,6 +286,10 @@ class AcledLoopback:
         if "iso" in args:
             wanted_iso = {int(v) for v in args["iso"].split("|")}
             rows = [r for r in rows if int(r["iso"]) in wanted_iso]
+        for side in ("actor1", "actor2"):  # ACLED's LIKE type, read as "contains, ignoring case" (UNVERIFIED)
+            if side in args:
+                names = [v.casefold() for v in args[side].split("|")]
+                rows = [r for r in rows if any(n in str(r[side]).casefold() for n in names)]
         if "timestamp" in args:
             if args.get("timestamp_where") != ">=":
                 return _json({"status": 400, "success": False, "error": "expected timestamp_where=>="}, 400)

@@ -2,8 +2,9 @@
 
 Rows are synthetic. What is proved: pages and page boundaries, verification of counts, revised events replacing
 stored ones, deletions applied and accounted, reruns that change nothing, resumption after a failure, the OAuth
-grants (password, refresh, expiry, 401 mid-fetch, rejected credentials), secrets kept out of every output, and the
-licence warning of exports.
+grants (password, refresh, expiry, 401 mid-fetch, rejected credentials), secrets kept out of every output, the
+licence warning of exports, and ``--actors``: the actor on either side, its windows recorded apart from the
+unfiltered ones, combined with ``--country``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from realpolitik.events.fetch import FetchError, FetchRequest, acled
 from realpolitik.events.fetch.acled_auth import ENV_EMAIL, ENV_PASSWORD, ENV_REFRESH, TOKEN_FILE
 from realpolitik.events.formats import LICENCES
 
-from .fetch_support import fetch_request, table
+from .fetch_support import cli, fetch_request, table
 from .loopback_acled import AcledLoopback, synthetic_event
 
 EMAIL = "analyst@example.org"
@@ -357,6 +358,160 @@ def test_429_with_retry_after_and_500_then_success(
     assert len(loop.requests_to("/api/acled/read")) == 2 and len(loop.requests_to("/api/deleted/read")) == 2
 
 
+# --- actors --------------------------------------------------------------------------------------------------------
+
+TTP = "Tehrik-i-Taliban Pakistan"
+
+
+def actor_events(loop: AcledLoopback) -> None:
+    """TTP as actor1 (PAK1), actor2 (PAK2, AFG7) and both (PAK3); PAK4 without it; PAK5 with a longer name that
+    contains it (what a LIKE filter may match)."""
+    loop.add(
+        synthetic_event(1, "2024-01-02", timestamp=T0 + 1, actor1=TTP),
+        synthetic_event(2, "2024-01-03", timestamp=T0 + 2, actor2=TTP),
+        synthetic_event(3, "2024-01-04", timestamp=T0 + 3, actor1=TTP, actor2=TTP),
+        synthetic_event(4, "2024-01-05", timestamp=T0 + 4),
+        synthetic_event(5, "2024-01-06", timestamp=T0 + 5, actor2=f"{TTP} - Jamaat-ul-Ahrar"),
+        synthetic_event(7, "2024-01-07", country="Afghanistan", timestamp=T0 + 7, actor2=TTP),
+    )
+
+
+def stored_ids(ws: Path) -> list[str]:
+    return [r[0] for r in table(ws, "SELECT event_id FROM event_store ORDER BY event_id")]
+
+
+def test_actors_load_the_events_with_the_actor_on_either_side_once(
+    tmp_path: Path, loop: AcledLoopback, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    login(monkeypatch)
+    actor_events(loop)
+    result = acled.fetch(request(tmp_path, loop, actors=(TTP,)), None)
+    ws = tmp_path / "w.duckdb"
+    window = unit_row(result, "events:")
+    assert window.unit == f"events:2024-01-01..2024-01-31|actor={TTP}"
+    assert stored_ids(ws) == ["AFG7", "PAK1", "PAK2", "PAK3"]
+    # actor1 brings PAK1, PAK3; actor2 brings PAK2, PAK3 (a duplicate now), AFG7 and PAK5 (not TTP: left out)
+    assert (window.status, window.rows, window.loaded, window.duplicates) == ("loaded", 5, 4, 1)
+    assert "1 naming another actor left out" in window.message
+    queries = [r["query"] for r in loop.requests_to("/api/acled/read")]
+    assert [(q.get("actor1"), q.get("actor2"), q["page"]) for q in queries] == [
+        (TTP, None, "1"),
+        (None, TTP, "1"),
+        (None, TTP, "2"),  # four rows on that side: pages of 3
+    ]
+    assert all(q["event_date"] == "2024-01-01|2024-01-31" for q in queries)
+    assert scalar(ws, "SELECT count(*) FROM files WHERE rows_read <> loaded + duplicates + rejected") == 0
+    states = table(ws, "SELECT unit, status FROM fetch_state WHERE unit LIKE 'events:%'")
+    assert states == [(f"events:2024-01-01..2024-01-31|actor={TTP}", "loaded")]
+
+    # the unfiltered window of the same days is not fetched yet: it brings the rest
+    rest = acled.fetch(request(tmp_path, loop), None)
+    plain = unit_row(rest, "events:")
+    assert plain.unit == "events:2024-01-01..2024-01-31"
+    assert (plain.loaded, plain.duplicates) == (2, 4)
+    assert stored_ids(ws) == ["AFG7", "PAK1", "PAK2", "PAK3", "PAK4", "PAK5"]
+    assert not any(r.unit.startswith("updates:") for r in rest.rows)  # the actor's windows are not this scope
+
+    # reruns of both change nothing; each asks only for its own updates
+    before = snapshot(ws)
+    again = [acled.fetch(request(tmp_path, loop, actors=(TTP,)), None), acled.fetch(request(tmp_path, loop), None)]
+    assert snapshot(ws) == before
+    assert [unit_row(r, "updates:").unit for r in again] == [
+        f"updates:2024-01-01..2024-01-31|actor={TTP}",
+        "updates:2024-01-01..2024-01-31",
+    ]
+    assert all(r.totals().loaded == 0 and r.totals().updated == 0 for r in again)
+    assert not any(row.unit.startswith("events:") for r in again for row in r.rows)
+
+
+def test_an_unfiltered_window_does_not_stand_in_for_an_actor_window(
+    tmp_path: Path, loop: AcledLoopback, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    login(monkeypatch)
+    actor_events(loop)
+    acled.fetch(request(tmp_path, loop), None)
+    ws = tmp_path / "w.duckdb"
+    assert len(stored_ids(ws)) == 6
+    result = acled.fetch(request(tmp_path, loop, actors=(TTP,)), None)
+    window = unit_row(result, "events:")
+    assert (window.unit, window.status, window.loaded, window.duplicates) == (
+        f"events:2024-01-01..2024-01-31|actor={TTP}",
+        "loaded",
+        0,
+        5,
+    )
+    assert any(r["query"].get("actor1") == TTP for r in loop.requests_to("/api/acled/read"))
+    assert sorted(u for (u,) in table(ws, "SELECT unit FROM fetch_state WHERE unit LIKE 'events:%'")) == [
+        "events:2024-01-01..2024-01-31",
+        f"events:2024-01-01..2024-01-31|actor={TTP}",
+    ]
+    assert len(stored_ids(ws)) == 6
+
+
+def test_actors_and_countries_combine(tmp_path: Path, loop: AcledLoopback, monkeypatch: pytest.MonkeyPatch) -> None:
+    login(monkeypatch)
+    actor_events(loop)
+    army = "Military Forces of Pakistan (2020-)"  # actor1 of PAK2, PAK4, PAK5
+    result = acled.fetch(request(tmp_path, loop, countries=("PAK",), actors=(TTP, army)), None)
+    assert [r.unit for r in result.rows if r.unit.startswith("events:")] == [
+        f"events:2024-01-01..2024-01-31|Pakistan|actor={TTP}",
+        f"events:2024-01-01..2024-01-31|Pakistan|actor={army}",
+    ]
+    assert stored_ids(tmp_path / "w.duckdb") == ["PAK1", "PAK2", "PAK3", "PAK4", "PAK5"]  # not AFG7
+    queries = [r["query"] for r in loop.requests_to("/api/acled/read")]
+    assert all(q["country"] == "Pakistan" and ("actor1" in q) != ("actor2" in q) for q in queries)
+    assert {q.get("actor1") or q.get("actor2") for q in queries} == {TTP, army}
+
+
+def test_actor_windows_get_their_updates_per_side(
+    tmp_path: Path, loop: AcledLoopback, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    login(monkeypatch)
+    actor_events(loop)
+    acled.fetch(request(tmp_path, loop, actors=(TTP,)), None)
+    loop.edit("PAK2", fatalities=7, timestamp=T0 + 100)  # TTP is its actor2
+    loop.add(synthetic_event(8, "2024-01-09", timestamp=T0 + 101, actor1=TTP))  # added late
+    loop.edit("PAK4", fatalities=9, timestamp=T0 + 102)  # not TTP's: not asked for
+    result = acled.fetch(request(tmp_path, loop, actors=(TTP,)), None)
+    updates = unit_row(result, "updates:")
+    assert (updates.unit, updates.updated, updates.loaded) == (f"updates:2024-01-01..2024-01-31|actor={TTP}", 1, 1)
+    ws = tmp_path / "w.duckdb"
+    assert scalar(ws, "SELECT fatalities FROM event_store WHERE event_id = 'PAK2'") == 7
+    assert stored_ids(ws) == ["AFG7", "PAK1", "PAK2", "PAK3", "PAK8"]
+    asked = [r["query"] for r in loop.requests_to("/api/acled/read") if "timestamp" in r["query"]]
+    assert {(q.get("actor1"), q.get("actor2"), q["timestamp"]) for q in asked} == {
+        (TTP, None, str(T0 + 7)),
+        (None, TTP, str(T0 + 7)),
+    }
+
+
+def test_dry_run_lists_the_actor_windows(tmp_path: Path, loop: AcledLoopback, monkeypatch: pytest.MonkeyPatch) -> None:
+    actors = (TTP, " tehrik-i-taliban  pakistan", "Baloch Liberation Army")  # the second is the first again
+    req = request(tmp_path, loop, end="2024-02-10", countries=("Pakistan",), actors=actors, dry_run=True)
+    result = acled.fetch(req, None)
+    assert [r.unit for r in result.rows] == [
+        f"events:2024-01-01..2024-01-31|Pakistan|actor={TTP}",
+        f"events:2024-02-01..2024-02-10|Pakistan|actor={TTP}",
+        "events:2024-01-01..2024-01-31|Pakistan|actor=Baloch Liberation Army",
+        "events:2024-02-01..2024-02-10|Pakistan|actor=Baloch Liberation Army",
+        "deletions",
+    ]
+    assert {r.status for r in result.rows} == {"planned"} and loop.log == []
+    login(monkeypatch)
+    acled.fetch(request(tmp_path, loop, countries=("Pakistan",), actors=(TTP,)), None)
+    again = acled.fetch(req, None)
+    assert [r.status for r in again.rows] == ["skipped", "planned", "planned", "planned", "planned"]
+    plain = acled.fetch(request(tmp_path, loop, countries=("Pakistan",), dry_run=True), None)
+    assert (plain.rows[0].unit, plain.rows[0].status) == ("events:2024-01-01..2024-01-31|Pakistan", "planned")
+
+
+def test_an_actor_name_with_a_bar_is_refused(tmp_path: Path, loop: AcledLoopback) -> None:
+    with pytest.raises(FetchError) as info:
+        acled.fetch(request(tmp_path, loop, actors=(f"{TTP}|Baloch Liberation Army",), dry_run=True), None)
+    assert info.value.exit_status == 2 and "--actors" in str(info.value) and "'|'" in str(info.value)
+    assert loop.log == []
+
+
 # --- OAuth ---------------------------------------------------------------------------------------------------------
 
 
@@ -604,6 +759,24 @@ def test_cli_fetch_subprocess_keeps_secrets_out(tmp_path: Path, loop: AcledLoopb
     assert loop.grants() == ["password"]
     token_file = tmp_path / "xdg-cache" / "realpolitik" / "acled" / TOKEN_FILE
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+
+
+def test_cli_fetch_subprocess_with_actors(tmp_path: Path, loop: AcledLoopback) -> None:
+    actor_events(loop)
+    env = {ENV_EMAIL: EMAIL, ENV_PASSWORD: PASSWORD, "XDG_CACHE_HOME": str(tmp_path / "xdg-cache")}
+    ws = tmp_path / "cli.duckdb"
+    args = ["events", "fetch", "acled", "-w", str(ws), "--from", "2024-01-01", "--to", "2024-01-31"]
+    proc = cli(*args, "--actors", f"{TTP},Baloch Liberation Army", "--base-url", loop.base_url, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert f"events:2024-01-01..2024-01-31|actor={TTP}" in proc.stdout
+    assert "events:2024-01-01..2024-01-31|actor=Baloch Liberation Army" in proc.stdout
+    assert stored_ids(ws) == ["AFG7", "PAK1", "PAK2", "PAK3"]
+    proc = cli(*args, "--actors", f"{TTP},Baloch Liberation Army", "--dry-run", "--base-url", loop.base_url, env=env)
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stdout.splitlines() if "|actor=" in line]
+    assert len(lines) == 2 and all("skipped" in line for line in lines), proc.stdout
+    for s in [PASSWORD, *loop.issued]:
+        assert s not in proc.stdout and s not in proc.stderr
 
 
 # --- licences ----------------------------------------------------------------------------------------------------

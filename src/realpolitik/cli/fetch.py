@@ -35,7 +35,9 @@ HELP = (
     "available for gdelt: its files cannot be filtered on the server, so filter the workspace instead.\n\n"
     "acled: ACLED's API (OAuth: REALPOLITIK_ACLED_EMAIL and REALPOLITIK_ACLED_PASSWORD, or "
     "REALPOLITIK_ACLED_REFRESH_TOKEN); revised events replace the stored ones and deleted events are removed. "
-    "--country takes names, ISO numbers or three-letter codes. ACLED's terms forbid redistributing its rows.\n\n"
+    "--country takes names, ISO numbers or three-letter codes. --actors takes actor names as ACLED spells them "
+    '(e.g. "Tehrik-i-Taliban Pakistan"); an event matches with the actor as actor1 or actor2. '
+    "ACLED's terms forbid redistributing its rows.\n\n"
     "ucdp-ged, ucdp-candidate: UCDP's API (REALPOLITIK_UCDP_TOKEN); --country takes Gleditsch-Ward numbers.\n\n"
     "polecat: POLECAT's weekly files on Harvard Dataverse (REALPOLITIK_DATAVERSE_TOKEN), size and MD5 checked.\n\n"
     "Credentials come from those variables or the --credentials file (mode 0600); they are never printed or "

@@ -4,11 +4,12 @@ ACLED is a living dataset: it adds events late, revises past ones (a new ``times
 deletes some. A copy that only ever appends drifts from it. So a fetch does three things (protocol and sources in
 docs/events-acled.md):
 
-1. **Windows.** Each calendar month of ``--from``..``--to`` (per ``--country`` value, if given) not fetched before
-   is read from ``/api/acled/read`` page by page (``limit``/``page``) until a short page. Each page is verified (its
-   ``count`` against its rows; at the end the rows against ``total_count``), written to a cache CSV with ACLED's
-   column names and ingested with the ``acled`` format (one transaction per page). The window is then recorded in
-   ``fetch_state``: a rerun skips it, an interrupted fetch resumes at the first window not recorded.
+1. **Windows.** Each calendar month of ``--from``..``--to`` (per ``--country`` and ``--actors`` value, if given)
+   not fetched before is read from ``/api/acled/read`` page by page (``limit``/``page``) until a short page. Each
+   page is verified (its ``count`` against its rows; at the end the rows against ``total_count``), written to a
+   cache CSV with ACLED's column names and ingested with the ``acled`` format (one transaction per page). The window
+   is then recorded in ``fetch_state``: a rerun skips it, an interrupted fetch resumes at the first window not
+   recorded.
 2. **Updates.** For windows fetched before, one query with ``timestamp >= `` the newest timestamp seen there (how
    ACLED's own ``acled_update`` keeps a copy current) brings new and revised events. A revised row (a newer
    ``timestamp`` than the stored one) replaces the stored version, native and canonical, in one transaction
@@ -16,6 +17,15 @@ docs/events-acled.md):
 3. **Deletions.** ``/api/deleted/read`` since the newest deletion already applied (everything on the first sync):
    the events are removed from ``event_store`` and ``native_acled`` and each deletion is recorded in ``deletions``
    (``rows_removed`` 0 for an event this workspace never had), all in one transaction.
+
+**Actors.** An ``--actors`` value is an ACLED actor name, and an event matches when it is ``actor1`` or ``actor2``.
+ACLED documents an ``actor1`` and an ``actor2`` filter; a way to ask for either side in one query (its ``:OR:``)
+is not confirmed, so each window (and updates query) is asked twice, once per side. An event with the actor on
+both sides comes twice and the second copy counts as a duplicate (ingest de-duplicates on ``event_id_cnty``). Both
+filters are of ACLED's LIKE type, which may match more than the whole name (a sub-unit such as "Police Forces of
+Pakistan (2018-) Counter Terrorism Department"), so rows whose actor is not the name given (ignoring case) are left
+out before anything is written. The actor is part of the ``fetch_state`` unit: an actor's window and the
+unfiltered window are recorded apart and neither stands in for the other.
 
 A page whose rows are all stored with the same timestamp is not written or ingested again, so a rerun against an
 unchanged server changes nothing. Requests go one at a time (pages depend on each other; ``--parallel`` is unused).
@@ -78,6 +88,7 @@ CODES = {"inter_num": 1}
 """Actor types (``inter1``, ``inter2``, ``interaction``) as ACLED's numeric codes, as in ACLED's CSV exports and
 what the ``acled`` format's role mapping reads; without it the API sends labels ("State forces")."""
 DELETIONS_UNIT = "deletions"
+ACTOR_SIDES = ("actor1", "actor2")
 NATIVE = store.native_table("acled")
 
 Api = Callable[[str, dict[str, Any]], dict[str, Any]]
@@ -114,6 +125,44 @@ def country_filters(countries: tuple[str, ...]) -> list[tuple[str, dict[str, str
         elif value:
             out.append((value, {"country": value}))
     return out
+
+
+def actor_names(actors: tuple[str, ...]) -> list[str]:
+    """``--actors`` values with blanks tidied, each once (the first spelling of names equal but for case, which
+    match the same rows). A ``|`` is refused: ACLED reads it as "or" between values (its complex queries), so the
+    name would silently become two filters; and ``fetch_state`` units use it as a separator."""
+    names: list[str] = []
+    for raw in actors:
+        name = " ".join(raw.split())
+        if "|" in name:
+            raise FetchError(f"an ACLED actor name cannot contain '|': {name!r}", file="--actors")
+        if name and name.casefold() not in {n.casefold() for n in names}:
+            names.append(name)
+    return names
+
+
+def scopes(request: FetchRequest) -> list[tuple[str, dict[str, str], str]]:
+    """(label, country query, actor) for each ``--country`` value and each ``--actors`` value (both ANDed in every
+    query). The label names both in the units (``Pakistan|actor=Tehrik-i-Taliban Pakistan``); without filters it is
+    empty, so the units of an unfiltered fetch are the same as before actor filters existed."""
+    out: list[tuple[str, dict[str, str], str]] = []
+    for country, query in country_filters(request.countries):
+        for actor in actor_names(request.actors) or [""]:
+            label = "|".join(part for part in (country, f"actor={actor}" if actor else "") if part)
+            out.append((label, query, actor))
+    return out
+
+
+def sides(actor: str) -> list[tuple[str, dict[str, str]]]:
+    """The queries that together ask for ``actor`` on either side, as (side, filter): ``actor1=NAME`` and
+    ``actor2=NAME``; one query without a filter when there is no actor."""
+    return [(side, {side: actor}) for side in ACTOR_SIDES] if actor else [("", {})]
+
+
+def names_actor(row: dict[str, Any], side: str, actor: str) -> bool:
+    """Whether ``row``'s ``side`` is ``actor`` itself (ignoring case and surrounding blanks), not merely a name that
+    ACLED's LIKE filter matched."""
+    return " ".join(str(row.get(side) or "").split()).casefold() == actor.casefold()
 
 
 def window_unit(first: dt.date, last: dt.date, label: str) -> str:
@@ -337,24 +386,31 @@ def apply_revisions(con: duckdb.DuckDBPyConnection, path: Path, file_id: int, ke
 
 
 def read_pages(
-    con: duckdb.DuckDBPyConnection, api: Api, folder: Path, unit: str, query: dict[str, Any]
+    con: duckdb.DuckDBPyConnection, api: Api, folder: Path, unit: str, query: dict[str, Any], actor: str = ""
 ) -> tuple[AccountRow, int]:
-    """Every page of a window or updates query into the workspace; the account and the newest timestamp seen."""
+    """Every page of a window or updates query into the workspace (with an actor: of its query per side, keeping the
+    rows that name the actor on that side); the account and the newest timestamp kept."""
     acc = AccountRow(unit, "loaded")
-    newest = -1
-    for page, rows in pages(api, READ_PATH, {**query, **CODES}):
-        newest = max([newest, *(_ts(r) for r in rows)])
-        load_page(con, folder, f"{unit}-p{page}", rows, acc)
+    newest, other = -1, 0
+    for side, actor_filter in sides(actor):
+        stem = f"{unit}-{side}" if side else unit
+        for page, received in pages(api, READ_PATH, {**query, **actor_filter, **CODES}):
+            rows = [r for r in received if names_actor(r, side, actor)] if side else received
+            other += len(received) - len(rows)
+            newest = max([newest, *(_ts(r) for r in rows)])
+            load_page(con, folder, f"{stem}-p{page}", rows, acc)
     acc.message = f"{acc.rows} rows" + (f", {acc.updated} revised" if acc.updated else "")
+    if other:
+        acc.message += f", {other} naming another actor left out"
     return acc, newest
 
 
 def fetch_window(
-    con: duckdb.DuckDBPyConnection, api: Api, folder: Path, unit: str, query: dict[str, Any]
+    con: duckdb.DuckDBPyConnection, api: Api, folder: Path, unit: str, query: dict[str, Any], actor: str = ""
 ) -> AccountRow:
-    """One window, recorded in ``fetch_state`` only when all its pages loaded, with the newest ``timestamp`` seen
-    (an empty window records none)."""
-    acc, newest = read_pages(con, api, folder, unit, query)
+    """One window, recorded in ``fetch_state`` only when all its pages (of both sides, for an actor) loaded, with the
+    newest ``timestamp`` seen (an empty window records none)."""
+    acc, newest = read_pages(con, api, folder, unit, query, actor)
     record_unit(con, SOURCE, unit, "loaded", detail=_mark(newest), rows=acc.rows)
     return acc
 
@@ -379,11 +435,12 @@ def fetch_updates(
     unit: str,
     done: list[tuple[str, dt.date, dt.date]],
     base: dict[str, str],
+    actor: str = "",
 ) -> AccountRow:
-    """New and revised events of the windows fetched before, in one query from their oldest ``max_timestamp``
-    (everything when none of them held an event); then those windows record the newest timestamp seen. The query
-    itself is not a unit of ``fetch_state``, and a window's entry changes only when that timestamp does, so a rerun
-    against an unchanged server writes nothing."""
+    """New and revised events of the windows fetched before, in one query (one per side for an actor) from their
+    oldest ``max_timestamp`` (everything when none of them held an event); then those windows record the newest
+    timestamp seen. The query itself is not a unit of ``fetch_state``, and a window's entry changes only when that
+    timestamp does, so a rerun against an unchanged server writes nothing."""
     units = [u for u, _, _ in done]
     since = unit_since(con, units)
     first, last = min(d for _, d, _ in done), max(d for _, _, d in done)
@@ -394,7 +451,7 @@ def fetch_updates(
         "timestamp": since,
         "timestamp_where": ">=",
     }
-    acc, newest = read_pages(con, api, folder, unit, query)
+    acc, newest = read_pages(con, api, folder, unit, query, actor)
     mark = _mark(max(newest, since))
     for u, detail, rows in con.execute(
         "SELECT unit, detail, rows FROM fetch_state WHERE source = ? AND unit IN (SELECT unnest(?))", [SOURCE, units]
@@ -465,21 +522,20 @@ def apply_deletions(
 # --- entry point -------------------------------------------------------------------------------------------------
 
 
-def plan(request: FetchRequest) -> list[tuple[str, str, dict[str, str], dt.date, dt.date]]:
-    """(unit, label, country query, first, last) for every window of the request."""
+def plan(request: FetchRequest) -> list[tuple[str, str, dict[str, str], str, dt.date, dt.date]]:
+    """(unit, label, country query, actor, first, last) for every window of the request."""
     return [
-        (window_unit(a, b, label), label, query, a, b)
-        for label, query in country_filters(request.countries)
+        (window_unit(a, b, label), label, query, actor, a, b)
+        for label, query, actor in scopes(request)
         for a, b in month_windows(request.start, request.end)
     ]
 
 
 def fetch(request: FetchRequest, progress: Progress | None = None) -> FetchResult:
     """Fetch ACLED into ``request.workspace`` (see the module docstring); ``dry_run`` lists the windows only."""
-    if request.actors or request.mentions:
-        raise FetchError(
-            "ACLED is fetched by date and country only", file="--actors" if request.actors else "--mentions"
-        )
+    if request.mentions:
+        raise FetchError("ACLED has no mentions files (--mentions is for gdelt)", file="--mentions")
+    actor_names(request.actors)  # a bad name stops the fetch before anything is asked or planned
     base_url = (request.base_url or DEFAULT_BASE_URL).rstrip("/")
     cache_dir = Path(request.cache_dir) if request.cache_dir is not None else default_cache_dir(SOURCE)
     if request.dry_run:
@@ -507,7 +563,7 @@ def _run(
 ) -> FetchResult:
     done = done_units(con, SOURCE)
     units = plan(request)
-    labels = {label: query for _, label, query, _, _ in units}
+    labels = {label: (query, actor) for _, label, query, actor, _, _ in units}
     total = len([u for u in units if u[0] not in done]) + len(labels) + 1
     result = FetchResult(SOURCE, [], False)
     step = 0
@@ -525,15 +581,15 @@ def _run(
         if progress is not None:
             progress(step, total, unit)
 
-    for unit, _, query, a, b in units:
+    for unit, _, query, actor, a, b in units:
         if unit not in done:
             q_ = {**query, "event_date": f"{a}|{b}", "event_date_where": "BETWEEN"}
-            run_unit(unit, functools.partial(fetch_window, con, api, folder, unit, q_))
-    for label, query in labels.items():
-        before = [(u, a, b) for u, lab, _, a, b in units if lab == label and u in done]
+            run_unit(unit, functools.partial(fetch_window, con, api, folder, unit, q_, actor))
+    for label, (query, actor) in labels.items():
+        before = [(u, a, b) for u, lab, _, _, a, b in units if lab == label and u in done]
         if before:
             unit = updates_unit(before, label)
-            run_unit(unit, functools.partial(fetch_updates, con, api, folder, unit, before, query))
+            run_unit(unit, functools.partial(fetch_updates, con, api, folder, unit, before, query, actor))
         else:
             step += 1
     run_unit(DELETIONS_UNIT, functools.partial(fetch_deletions, con, api))
