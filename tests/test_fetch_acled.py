@@ -22,7 +22,7 @@ import stamina
 from pytest_httpserver import HTTPServer
 
 from realpolitik.events import licences, store
-from realpolitik.events.fetch import FetchError, FetchRequest, acled
+from realpolitik.events.fetch import FetchError, FetchRequest, acled, acled_store
 from realpolitik.events.fetch.acled_auth import ENV_EMAIL, ENV_PASSWORD, ENV_REFRESH, TOKEN_FILE
 from realpolitik.events.formats import LICENCES
 
@@ -259,15 +259,15 @@ def test_a_revision_interrupted_after_its_page_loaded_is_applied_on_the_rerun(
     january(loop, 4)
     acled.fetch(request(tmp_path, loop), None)
     loop.edit("PAK2", fatalities=9, timestamp=T0 + 1000)
-    real = acled.apply_revisions
+    real = acled_store.apply_revisions
 
     def killed(*args: object, **kwargs: object) -> int:
         raise KeyboardInterrupt  # stands in for a kill between the two transactions
 
-    monkeypatch.setattr(acled, "apply_revisions", killed)
+    monkeypatch.setattr(acled_store, "apply_revisions", killed)
     with pytest.raises(KeyboardInterrupt):
         acled.fetch(request(tmp_path, loop), None)
-    monkeypatch.setattr(acled, "apply_revisions", real)
+    monkeypatch.setattr(acled_store, "apply_revisions", real)
     ws = tmp_path / "w.duckdb"
     assert scalar(ws, "SELECT fatalities FROM event_store WHERE event_id = 'PAK2'") != 9
     assert acled.fetch(request(tmp_path, loop), None).totals().updated == 1
@@ -815,7 +815,7 @@ def test_exports_of_acled_rows_warn_on_stderr_only(tmp_path: Path) -> None:
     events = [synthetic_event(i, f"2024-01-0{i}", timestamp=T0) for i in range(1, 4)]
     for e in events:
         e["actor2"] = "Civilians (Afghanistan)"
-    src = acled.write_page(tmp_path / "in", "acled-synthetic", events)
+    src = acled_store.write_page(tmp_path / "in", "acled-synthetic", events)
     ws, pq = tmp_path / "w.duckdb", tmp_path / "pq"
     r = CliRunner().invoke(app, ["ingest", str(src), "-w", str(ws), "--parquet", str(pq), "--quiet"])
     assert r.exit_code == 0, r.output

@@ -1,4 +1,5 @@
-"""The shared fetch machinery (realpolitik.events.fetch.common) against a loopback HTTP server.
+"""The shared fetch machinery (``realpolitik.events.fetch``: ``request``, ``http``, ``credentials``,
+``bookkeeping``) against a loopback HTTP server.
 
 No test touches the internet: servers are pytest-httpserver instances on 127.0.0.1 (or httpx's MockTransport where a
 transport error has to be produced on demand). Retry waits are switched off with ``stamina.set_testing`` except in
@@ -26,26 +27,22 @@ from werkzeug import Request, Response
 from realpolitik.cli.fetch import SOURCE_NAMES
 from realpolitik.events import store
 from realpolitik.events.fetch import SOURCES, FetchRequest, run_fetch
-from realpolitik.events.fetch.common import (
+from realpolitik.events.fetch.bookkeeping import done_units, record_unit
+from realpolitik.events.fetch.credentials import credential
+from realpolitik.events.fetch.http import (
     MAX_ATTEMPTS,
     RETRY_AFTER_MAX_S,
-    AccountRow,
-    Deadline,
-    FetchError,
-    FetchResult,
     _Backoff,
     _TransientError,
-    credential,
-    done_units,
     download,
     fetch_lines,
     get,
     http_client,
     post,
-    record_unit,
     retry_after_seconds,
     safe_url,
 )
+from realpolitik.events.fetch.request import AccountRow, Deadline, FetchError, FetchResult
 
 SECRET = "s3cr3t-t0ken-value-4711"
 

@@ -20,8 +20,8 @@ import stamina
 from pytest_httpserver import HTTPServer
 
 from realpolitik.events.fetch import FetchError, FetchRequest, FetchResult, run_fetch
-from realpolitik.events.fetch.common import MAX_ATTEMPTS
 from realpolitik.events.fetch.gdelt import ListedFile, parse_listing, unlisted_slots
+from realpolitik.events.fetch.http import MAX_ATTEMPTS
 
 from .fetch_support import cli, fetch_request, table
 from .loopback_gdelt import GDELT_URL, ExportFile, export_files, master_list

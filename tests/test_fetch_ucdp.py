@@ -13,7 +13,7 @@ import stamina
 from pytest_httpserver import HTTPServer
 
 from realpolitik.events.fetch import FetchError, FetchRequest, run_fetch, ucdp
-from realpolitik.events.fetch.common import MAX_ATTEMPTS
+from realpolitik.events.fetch.http import MAX_ATTEMPTS
 from realpolitik.events.source_formats import UCDP_GED_COLUMNS
 
 from .fetch_support import cli, fetch_request, table

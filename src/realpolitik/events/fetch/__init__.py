@@ -2,22 +2,16 @@
 
 Each source lives in its own module (``gdelt``, ``acled``, ``ucdp``, ``polecat``) exposing
 ``fetch(request, progress) -> FetchResult``; this package maps source names to modules and imports a module only
-when it is used, so a source's dependencies never slow the others down. :mod:`.common` holds what they share.
+when it is used, so a source's dependencies never slow the others down. What they share:
+:mod:`.request` (the request, the account, the deadline), :mod:`.http` (requests with retries, verified downloads),
+:mod:`.credentials` and :mod:`.bookkeeping` (``fetch_state``, loading files into the workspace).
 """
 
 from __future__ import annotations
 
 import importlib
 
-from .common import (
-    MAX_PARALLEL,
-    AccountRow,
-    Deadline,
-    FetchError,
-    FetchRequest,
-    FetchResult,
-    Progress,
-)
+from .request import MAX_PARALLEL, AccountRow, Deadline, FetchError, FetchRequest, FetchResult, Progress
 
 __all__ = [
     "MAX_PARALLEL",

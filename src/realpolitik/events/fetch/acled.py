@@ -13,7 +13,7 @@ docs/events-acled.md):
 2. **Updates.** For windows fetched before, one query with ``timestamp >= `` the newest timestamp seen there (how
    ACLED's own ``acled_update`` keeps a copy current) brings new and revised events. A revised row (a newer
    ``timestamp`` than the stored one) replaces the stored version, native and canonical, in one transaction
-   (:func:`apply_revisions`); it is counted as ``updated``.
+   (:func:`.acled_store.apply_revisions`); it is counted as ``updated``.
 3. **Deletions.** ``/api/deleted/read`` since the newest deletion already applied (everything on the first sync):
    the events are removed from ``event_store`` and ``native_acled`` and each deletion is recorded in ``deletions``
    (``rows_removed`` 0 for an event this workspace never had), all in one transaction.
@@ -34,10 +34,8 @@ unchanged server changes nothing. Requests go one at a time (pages depend on eac
 from __future__ import annotations
 
 import calendar
-import csv
 import datetime as dt
 import functools
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -45,8 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from .. import ingest, store
-from ..formats import ACLED_COLUMNS, FORMATS, detect, q
+from .. import store
 from .acled_auth import (
     AuthError,
     Credentials,
@@ -56,28 +53,14 @@ from .acled_auth import (
     load_credentials,
     response_hook,
 )
-from .common import (
-    AccountRow,
-    Deadline,
-    FetchError,
-    FetchRequest,
-    FetchResult,
-    Progress,
-    already_loaded,
-    default_cache_dir,
-    done_units,
-    get,
-    http_client,
-    load_file,
-    record_unit,
-    safe_url,
-)
+from .acled_store import DELETIONS_UNIT, SOURCE, apply_deletions, load_page, row_timestamp, unix_time
+from .bookkeeping import already_loaded, done_units, record_unit
+from .http import get, http_client, safe_url
+from .request import AccountRow, Deadline, FetchError, FetchRequest, FetchResult, Progress, default_cache_dir
 
 if TYPE_CHECKING:
     import duckdb
 
-SOURCE = "acled"
-FORMAT = "acled"
 DEFAULT_BASE_URL = "https://acleddata.com"
 READ_PATH = "/api/acled/read"
 DELETED_PATH = "/api/deleted/read"
@@ -87,9 +70,7 @@ because paging stops at the first page shorter than this."""
 CODES = {"inter_num": 1}
 """Actor types (``inter1``, ``inter2``, ``interaction``) as ACLED's numeric codes, as in ACLED's CSV exports and
 what the ``acled`` format's role mapping reads; without it the API sends labels ("State forces")."""
-DELETIONS_UNIT = "deletions"
 ACTOR_SIDES = ("actor1", "actor2")
-NATIVE = store.native_table("acled")
 
 Api = Callable[[str, dict[str, Any]], dict[str, Any]]
 
@@ -178,7 +159,7 @@ def updates_unit(done: list[tuple[str, dt.date, dt.date]], label: str) -> str:
 
 
 def make_api(client: httpx.Client, session: TokenSession, deadline: Deadline) -> Api:
-    """``api(path, params) -> JSON body``: a GET with the bearer token, retried by :func:`.common.get` on 429/5xx;
+    """``api(path, params) -> JSON body``: a GET with the bearer token, retried by :func:`.http.get` on 429/5xx;
     a 401 renews the token once and retries, a second 401 stops the fetch."""
 
     def call(path: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -256,132 +237,6 @@ def pages(api: Api, path: str, params: dict[str, Any]) -> Any:
 # --- pages into the workspace ----------------------------------------------------------------------------------------
 
 
-def write_page(folder: Path, name: str, rows: list[dict[str, Any]]) -> Path:
-    """Rows as a CSV with ACLED's column names (extra fields after them), written atomically."""
-    extra = sorted({k for r in rows for k in r} - set(ACLED_COLUMNS))
-    cols = ACLED_COLUMNS + extra
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{re.sub(r'[^A-Za-z0-9._=-]+', '_', name)}.csv"
-    tmp = path.with_name(f".{path.name}.part")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(cols)
-        for r in rows:
-            w.writerow(["" if r.get(c) is None else str(r.get(c)) for c in cols])
-    os.replace(tmp, path)
-    return path
-
-
-def stored_timestamps(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, int]:
-    """The ``timestamp`` of each stored event among ``ids`` (-1 where it is not a number)."""
-    import pyarrow as pa
-
-    con.register("_acled_ids", pa.table({"k": ids}))
-    try:
-        rows = con.execute(
-            f"SELECT record_key, COALESCE(TRY_CAST(timestamp AS BIGINT), -1) FROM {NATIVE} "
-            "WHERE record_key IN (SELECT k FROM _acled_ids)"
-        ).fetchall()
-    finally:
-        con.unregister("_acled_ids")
-    return {str(k): int(t) for k, t in rows}
-
-
-def _int(value: Any) -> int:
-    """A Unix timestamp as ACLED sends it (a number or a string of digits); -1 when it is neither."""
-    text = str(value if value is not None else "").strip()
-    return int(text) if text.isdigit() else -1
-
-
-def _ts(row: dict[str, Any]) -> int:
-    return _int(row.get("timestamp"))
-
-
-def load_page(
-    con: duckdb.DuckDBPyConnection, folder: Path, name: str, rows: list[dict[str, Any]], acc: AccountRow
-) -> None:
-    """Ingest one verified page: new events load, revised ones replace the stored version, the rest are
-    duplicates. A page holding nothing new or newer is not written or ingested (a rerun adds no ``files`` row)."""
-    acc.rows += len(rows)
-    if not rows:
-        return
-    stored = stored_timestamps(con, sorted({str(r["event_id_cnty"]) for r in rows}))
-    newer = {str(r["event_id_cnty"]) for r in rows if str(r["event_id_cnty"]) in stored}
-    newer = {k for k in newer if max(_ts(r) for r in rows if str(r["event_id_cnty"]) == k) > stored[k]}
-    if all(str(r["event_id_cnty"]) in stored for r in rows) and not newer:
-        acc.duplicates += len(rows)
-        return
-    path = write_page(folder, name, rows)
-    acc.bytes += path.stat().st_size
-    report = load_file(con, path, FORMAT)
-    if report.status == "skipped":  # the same bytes were ingested before (a rerun after a kill, say)
-        # A kill between ingest's transaction and the revisions' one leaves the page loaded but not applied:
-        # apply what is still newer than the stored version now.
-        updated = apply_revisions(con, path, int(report.file_id), newer) if newer and report.file_id else 0
-        acc.updated += updated
-        acc.duplicates += len(rows) - updated
-        return
-    acc.loaded += report.loaded
-    acc.rejected += report.rejected
-    updated = apply_revisions(con, path, int(report.file_id or 0), newer) if newer else 0
-    acc.updated += updated
-    acc.duplicates += report.duplicates - updated
-
-
-def apply_revisions(con: duckdb.DuckDBPyConnection, path: Path, file_id: int, keys: set[str]) -> int:
-    """Replace the stored versions of ``keys`` by their rows in the page file ``path`` (ingested as ``file_id``,
-    which dropped them as duplicates), in one transaction: the stale native and canonical rows go, the file's
-    rows for those keys (those that passed the format's checks; the first of each key) go into the native table
-    under ``file_id``, the file's canonical rows are projected again, and its ``files`` row counts them as loaded.
-
-    The parsing, checks and canonical projection are ingest's own (the same SQL), so a revised row is stored
-    exactly as if it had been new. Returns the number of rows replaced."""
-    import pyarrow as pa
-
-    spec = FORMATS[FORMAT]
-    det = detect(path, name=str(path), forced=FORMAT)
-    ncols = ", ".join(q(c) for c in store.NATIVE_FAMILIES["acled"])
-    rej_t, rej_s = f"rev_err_{file_id}", f"rev_scan_{file_id}"
-    con.register("_acled_keys", pa.table({"k": sorted(keys)}))
-    con.execute("BEGIN TRANSACTION")
-    try:
-        reader, cols = ingest.read_csv_sql(path, det, rej_t, rej_s)
-        native_sel, _ = ingest.native_select(det, cols)
-        con.execute(
-            f"""CREATE TEMP TABLE _acled_new AS
-                SELECT * FROM (SELECT {spec.id_sql} AS record_key, _n AS source_row, {ncols}, extra,
-                                      {ingest.check_sql(spec)} AS _problem
-                               FROM (SELECT row_number() OVER () AS _n, * FROM (SELECT {native_sel} FROM {reader})))
-                WHERE _problem IS NULL AND record_key IN (SELECT k FROM _acled_keys)
-                QUALIFY row_number() OVER (PARTITION BY record_key ORDER BY source_row) = 1""",
-            {"path": path.as_posix()},  # ingest's reader takes the path as a parameter
-        )
-        n = ingest.scalar(con, "SELECT count(*) FROM _acled_new")
-        con.execute(
-            "DELETE FROM event_store WHERE source = 'acled' AND (file_id = ? OR event_id IN "
-            "(SELECT record_key FROM _acled_new))",
-            [file_id],
-        )
-        con.execute(f"DELETE FROM {NATIVE} WHERE record_key IN (SELECT record_key FROM _acled_new)")
-        con.execute(
-            f"INSERT INTO {NATIVE} (record_key, file_id, source_row, {ncols}, extra) "
-            f"SELECT record_key, {file_id}, source_row, {ncols}, extra FROM _acled_new"
-        )
-        ingest.insert_canonical(con, spec, file_id, det)
-        con.execute(
-            "UPDATE files SET loaded = loaded + ?, duplicates = duplicates - ? WHERE file_id = ?", [n, n, file_id]
-        )
-        for t in ("_acled_new", rej_t, rej_s):
-            con.execute(f"DROP TABLE IF EXISTS {t}")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("_acled_keys")
-    return n
-
-
 # --- the three passes --------------------------------------------------------------------------------------------
 
 
@@ -397,7 +252,7 @@ def read_pages(
         for page, received in pages(api, READ_PATH, {**query, **actor_filter, **CODES}):
             rows = [r for r in received if names_actor(r, side, actor)] if side else received
             other += len(received) - len(rows)
-            newest = max([newest, *(_ts(r) for r in rows)])
+            newest = max([newest, *(row_timestamp(r) for r in rows)])
             load_page(con, folder, f"{stem}-p{page}", rows, acc)
     acc.message = f"{acc.rows} rows" + (f", {acc.updated} revised" if acc.updated else "")
     if other:
@@ -473,50 +328,13 @@ def fetch_deletions(con: duckdb.DuckDBPyConnection, api: Api) -> AccountRow:
     received: dict[str, int] = {}
     for _, rows in pages(api, DELETED_PATH, query):
         for r in rows:
-            ts = _int(r.get("deleted_timestamp"))
+            ts = unix_time(r.get("deleted_timestamp"))
             received[str(r["event_id_cnty"])] = max(ts, received.get(str(r["event_id_cnty"]), -1))
     newest = max([since or 0, *received.values()])
     new, removed = apply_deletions(con, received, newest, since)
     acc = AccountRow(DELETIONS_UNIT, "loaded", rows=len(received), duplicates=len(received) - new, deleted=removed)
     acc.message = f"{new} deletions recorded, {removed} events removed" + (f" (since {since})" if since else "")
     return acc
-
-
-def apply_deletions(
-    con: duckdb.DuckDBPyConnection, received: dict[str, int], newest: int, since: int | None
-) -> tuple[int, int]:
-    """One transaction: record the deletions not recorded before (``rows_removed`` = canonical rows removed),
-    delete those events from ``event_store`` and ``native_acled``, and record the sync point (when it moved).
-    Returns (new deletions, events removed)."""
-    import pyarrow as pa
-
-    table = pa.table({"k": list(received), "ts": [max(v, 0) for v in received.values()]})
-    con.register("_acled_deleted", table)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(
-            """CREATE TEMP TABLE _acled_del AS
-               SELECT d.k, d.ts, (SELECT count(*) FROM event_store e WHERE e.source = 'acled' AND e.event_id = d.k) AS n
-               FROM _acled_deleted d
-               WHERE d.k NOT IN (SELECT event_id FROM deletions WHERE source = 'acled')"""
-        )
-        new = ingest.scalar(con, "SELECT count(*) FROM _acled_del")
-        removed = ingest.scalar(con, "SELECT count(*) FROM _acled_del WHERE n > 0")
-        con.execute(
-            "INSERT INTO deletions SELECT 'acled', k, make_timestamp(ts * 1000000), now()::TIMESTAMP, n FROM _acled_del"
-        )
-        con.execute("DELETE FROM event_store WHERE source = 'acled' AND event_id IN (SELECT k FROM _acled_del)")
-        con.execute(f"DELETE FROM {NATIVE} WHERE record_key IN (SELECT k FROM _acled_del)")
-        con.execute("DROP TABLE _acled_del")
-        if new or newest != since:  # an unchanged server: nothing written
-            record_unit(con, SOURCE, DELETIONS_UNIT, "loaded", detail=f"since={newest}", rows=len(received))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("_acled_deleted")
-    return new, removed
 
 
 # --- entry point -------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ Why a cache: an access token lasts 24 hours and a refresh token 14 days (both UN
 ACLED's getting-started page), so a fetch a day needs the password at most every two weeks. The cache lives in
 the fetch cache folder (never in the workspace), mode 0600, keyed by server and account so a loopback test never
 meets a real token. Why hooks: a 401 from the API and a rejected grant from the token endpoint must be told apart
-from other HTTP errors (which :mod:`.common` reports as one-line failures) without reading error texts.
+from other HTTP errors (which :mod:`.http` reports as one-line failures) without reading error texts.
 
 Secrets (password, tokens) are never printed, logged, stored in the workspace or put in an exception.
 """
@@ -27,7 +27,9 @@ from typing import Any
 
 import httpx
 
-from .common import Deadline, FetchError, credential, post
+from .credentials import credential
+from .http import post
+from .request import Deadline, FetchError
 
 TOKEN_PATH = "/oauth/token"
 CLIENT_ID = "acled"
@@ -66,7 +68,7 @@ class GrantRejectedError(Exception):
 
 def response_hook(response: httpx.Response) -> None:
     """httpx response hook: raise :class:`GrantRejectedError` for a refused grant and :class:`UnauthorizedError`
-    for a 401 from the API, before :mod:`.common` turns them into generic failures."""
+    for a 401 from the API, before :mod:`.http` turns them into generic failures."""
     code = response.status_code
     if response.request.url.path.endswith(TOKEN_PATH) and code in (400, 401):
         response.read()
@@ -103,7 +105,7 @@ class Credentials:
 def load_credentials(config: Path | None) -> Credentials:
     """Environment variables first, then the config file: ``acled_email``, ``acled_password``,
     ``acled_refresh_token``, or the same names without the prefix in an ``[acled]`` table (the file is refused
-    unless mode 0600, see :func:`.common.credential`)."""
+    unless mode 0600, see :func:`.credentials.credential`)."""
 
     def one(name: str, env: str) -> str | None:
         return credential(f"acled_{name}", env=env, path=config) or credential(f"acled.{name}", env=env, path=config)

@@ -25,20 +25,9 @@ from dataclasses import dataclass
 
 import httpx
 
-from .common import (
-    AccountRow,
-    Deadline,
-    FetchError,
-    FetchRequest,
-    FetchResult,
-    ListedDownload,
-    Progress,
-    already_loaded,
-    base_url,
-    download_and_load,
-    fetch_lines,
-    http_client,
-)
+from .bookkeeping import ListedDownload, already_loaded, download_and_load
+from .http import fetch_lines, http_client
+from .request import AccountRow, Deadline, FetchError, FetchRequest, FetchResult, Progress, base_url
 
 SOURCE = "gdelt"
 DEFAULT_BASE_URL = "http://data.gdeltproject.org/gdeltv2/"
@@ -149,7 +138,7 @@ def _merge(rows: list[AccountRow], bad: list[AccountRow]) -> list[AccountRow]:
 
 
 def _as_download(f: ListedFile) -> ListedDownload:
-    """A master-list file as :func:`~.common.download_and_load` takes it: the file name is the unit, the account
+    """A master-list file as :func:`~.bookkeeping.download_and_load` takes it: the file name is the unit, the account
     label, the URL (relative to the folder) and the cache name."""
     name = f.name
     return ListedDownload(

@@ -28,21 +28,10 @@ from typing import Any
 
 import httpx
 
-from .common import (
-    AccountRow,
-    Deadline,
-    FetchError,
-    FetchRequest,
-    FetchResult,
-    ListedDownload,
-    Progress,
-    already_loaded,
-    base_url,
-    download_and_load,
-    get,
-    http_client,
-    required_credential,
-)
+from .bookkeeping import ListedDownload, already_loaded, download_and_load
+from .credentials import required_credential
+from .http import get, http_client
+from .request import AccountRow, Deadline, FetchError, FetchRequest, FetchResult, Progress, base_url
 
 SOURCE = "polecat"
 DEFAULT_BASE_URL = "https://dataverse.harvard.edu/"
@@ -160,7 +149,7 @@ def fetch(request: FetchRequest, progress: Progress | None = None) -> FetchResul
 
 
 def _as_download(f: DataFile) -> ListedDownload:
-    """A dataset file as :func:`~.common.download_and_load` takes it: the file id is the unit, its name goes into
+    """A dataset file as :func:`~.bookkeeping.download_and_load` takes it: the file id is the unit, its name goes into
     the account label and the recorded detail; a file Dataverse ingested is downloaded as the uploaded original."""
     url = f"api/access/datafile/{f.id}" + ("?format=original" if f.original else "")
     return ListedDownload(

@@ -38,25 +38,10 @@ import httpx
 
 from ..errors import EventsError
 from ..source_formats import UCDP_GED_COLUMNS
-from .common import (
-    AccountRow,
-    Deadline,
-    FetchError,
-    FetchRequest,
-    FetchResult,
-    Progress,
-    already_loaded,
-    base_url,
-    default_cache_dir,
-    done_units,
-    get,
-    http_client,
-    load_file,
-    record_unit,
-    required_credential,
-    row_from_report,
-    safe_url,
-)
+from .bookkeeping import already_loaded, done_units, load_file, record_unit, row_from_report
+from .credentials import required_credential
+from .http import get, http_client, safe_url
+from .request import AccountRow, Deadline, FetchError, FetchRequest, FetchResult, Progress, base_url, default_cache_dir
 
 if TYPE_CHECKING:
     import duckdb
