@@ -135,7 +135,8 @@ def connect(workspace: Path | str, *, read_only: bool = False) -> duckdb.DuckDBP
         con = _open(path, read_only=True)
         try:
             state, version = workspace_state(con)
-            if state != "ours" or version != "1":
+            older = state == "ours" and (version or "").isdigit() and int(version or 0) < int(SCHEMA_VERSION)
+            if not older:  # an older workspace of ours is read as it is; only writing needs `events upgrade`
                 _check_version(path, state, version)
         except BaseException:
             con.close()
