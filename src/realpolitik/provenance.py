@@ -120,7 +120,8 @@ _TMP_DIR = re.compile(r"^\..+\.(?:tmp|old)-[A-Za-z0-9_]{8}$")
 """Temporary folders of the brief's atomic folder swap (``.NAME.tmp-XXXXXXXX``, ``.NAME.old-XXXXXXXX``)."""
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (another user's counts as alive: it cannot be signalled)."""
     if pid == os.getpid():
         return True
     try:
@@ -151,7 +152,7 @@ def is_leftover(path: Path, *, now: float | None = None) -> bool:
     if age > LEFTOVER_AGE_S:
         return True
     ours = _OUR_TMP_FILE.match(path.name) if is_file is not None else None
-    return ours is not None and not _process_alive(int(ours.group("pid")))
+    return ours is not None and not process_alive(int(ours.group("pid")))
 
 
 def find_leftovers(folder: Path, *, recursive: bool = False) -> list[Path]:

@@ -336,16 +336,22 @@ def proposal_clusters(proposal_ids: Sequence[str]) -> tuple[NDArray[np.intp], li
     return np.array([index[p] for p in proposal_ids], dtype=np.intp), unique
 
 
-def point_scores(
+def point_score(
     name: str,
     pred: FloatArray,
+    errors: dict[str, str],
+    seconds: float,
+    options: dict[str, Any],
     y: FloatArray,
     base_err: FloatArray,
     cluster: NDArray[np.intp],
     resample: NDArray[np.int64],
     confidence: float,
-) -> tuple[int, float, float, float, tuple[float, float], PairedDifference | None]:
-    """n, MAE, RMSE, median AE, the MAE's proposal-bootstrap interval and the paired difference to the baseline."""
+    **extra: Any,
+) -> ModelScore:
+    """A model's :class:`ModelScore` from its predictions: n, MAE, RMSE, median AE, the MAE's proposal-bootstrap
+    interval and the paired difference to the baseline; ``extra`` fills the remaining fields (the in-sample and
+    cross-validated backtests add different ones)."""
     P = resample.shape[1]
     err = np.abs(pred - y)
     ok = np.isfinite(err)
@@ -366,7 +372,7 @@ def point_scores(
             float(d[both].mean()) if m else math.nan,
             boot_ci(cluster_sums(d, both, cluster, P), resample, confidence),
         )
-    return n, mae, rmse, median_ae, mae_ci, diff
+    return ModelScore(name, n, mae, rmse, median_ae, mae_ci, pred, errors, diff, seconds, options, **extra)
 
 
 def procedural_scope(
@@ -496,20 +502,17 @@ def run_backtest(
     base_err = np.abs(baseline_pred - y)
     scores: dict[str, ModelScore] = {}
     for name, (pred, errors, seconds) in results.items():
-        n, mae, rmse, median_ae, mae_ci, diff = point_scores(name, pred, y, base_err, cluster, resample, confidence)
-        opts = dict((model_options or {}).get(name, {}))
-        scores[name] = ModelScore(
+        scores[name] = point_score(
             name,
-            n,
-            mae,
-            rmse,
-            median_ae,
-            mae_ci,
             pred,
             errors,
-            diff,
             seconds,
-            opts,
+            dict((model_options or {}).get(name, {})),
+            y,
+            base_err,
+            cluster,
+            resample,
+            confidence,
             in_sample=name == ENSEMBLE,
             scope=scope_of(name, pred, base_err),
         )

@@ -40,7 +40,7 @@ from .core import (
     boot_ci,
     cluster_sums,
     level_key,
-    point_scores,
+    point_score,
     proposal_clusters,
 )
 from .data import SCALE, Capability, Deu3
@@ -228,7 +228,6 @@ def cross_validate(
 
     scores: dict[str, ModelScore] = {}
     for name, (pred, errors, seconds, calibration) in outputs.items():
-        n, mae, rmse, median_ae, mae_ci, diff = point_scores(name, pred, y, base_err, cluster, resample, confidence)
         crps, bounds = distribution_scores(pred, y, fold, calibration, levels)
         ok = np.isfinite(crps)
         crps_mean = float(crps[ok].mean()) if ok.any() else math.nan
@@ -246,18 +245,17 @@ def cross_validate(
                 float(iscore.mean()) if okl.any() else math.nan,
             )
         opts = dict((model_options or {}).get(name, {})) if name != ENSEMBLE else {"method": method}
-        scores[name] = ModelScore(
+        scores[name] = point_score(
             name,
-            n,
-            mae,
-            rmse,
-            median_ae,
-            mae_ci,
             pred,
             errors,
-            diff,
             seconds,
             opts,
+            y,
+            base_err,
+            cluster,
+            resample,
+            confidence,
             crps=crps_mean,
             crps_ci=crps_ci,
             intervals=intervals,

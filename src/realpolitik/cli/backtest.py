@@ -107,6 +107,7 @@ def print_cross_validated(console: Console, result: BacktestResult, seed: int, n
     from rich.table import Table
 
     from ..workflows import text
+    from .tables import difference_cell
 
     assert result.cv is not None
     cv = result.cv
@@ -118,12 +119,7 @@ def print_cross_validated(console: Console, result: BacktestResult, seed: int, n
     for col in columns:
         table.add_column(escape(col), justify="left" if col == "model" else "right")
     for row in result.to_rows():
-        diff = row["diff_vs_compromise"]
-        shown = (
-            ""
-            if row["model"] == "compromise" or diff != diff
-            else f"{text.signed(diff)} [{text.signed(row['diff_lo'])}, {text.signed(row['diff_hi'])}]"
-        )
+        shown = difference_cell(row)
         coverage = "/".join(text.number(100 * row[f"coverage{k}"], 3) for k in ("50", "80", "95"))
         table.add_row(
             escape(row["model"]),

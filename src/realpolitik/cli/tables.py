@@ -223,18 +223,22 @@ def print_sensitivity(
         console.print(escape(f"warning: {warning}"), style="yellow")
 
 
+def difference_cell(row: dict[str, Any]) -> str:
+    """A backtest row's paired difference to the compromise model with its interval (blank for compromise itself,
+    or where there is none)."""
+    diff = row["diff_vs_compromise"]
+    if row["model"] == "compromise" or diff != diff:
+        return ""
+    return f"{text.signed(diff)} [{text.signed(row['diff_lo'])}, {text.signed(row['diff_hi'])}]"
+
+
 def print_backtest(console: Console, result: BacktestResult, seed: int, n_boot: int) -> None:
     """Per model: MAE with its bootstrap interval, RMSE, median error, and the paired difference to compromise."""
     table = Table(title=f"DEU III backtest: {result.n} issues, absolute error on the 0-100 scale")
     for col in ("model", "n", "MAE [95% CI]", "RMSE", "median AE", "MAE − compromise [95% CI]", "failed"):
         table.add_column(escape(col), justify="left" if col == "model" else "right")
     for row in result.to_rows():
-        diff = row["diff_vs_compromise"]
-        shown = (
-            ""
-            if row["model"] == "compromise" or diff != diff
-            else f"{text.signed(diff)} [{text.signed(row['diff_lo'])}, {text.signed(row['diff_hi'])}]"
-        )
+        shown = difference_cell(row)
         table.add_row(
             escape(row["model"]),
             str(row["n"]),

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..provenance import process_alive
 from .errors import EventsError
 
 MAX_EVENT_FILE_BYTES = 64 * 1024**3
@@ -77,19 +78,6 @@ def clean_unzip_leftovers(now: float | None = None) -> list[Path]:
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed
-
-
-def process_alive(pid: int) -> bool:
-    """Whether a process with this id exists (another user's counts as alive: it cannot be signalled)."""
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return True
-    return True
 
 
 def _copy_bounded(src: Any, dst: Any, limit: int, name: str) -> None:

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import duckdb
 
+from ..provenance import process_alive
 from .errors import EventsError
 from .formats import ACLED_OPTIONAL, CANONICAL_COLUMNS, FORMATS, LICENCES, q
 from .lookups import cameo, icews
 from .lookups.plover import plover_category
-from .readable import process_alive
 
 SCHEMA_VERSION = "3"
 """Workspace schema version (``meta.schema_version``). 1: no application id; 2: ``meta.application_id``;

@@ -8,14 +8,12 @@ naming the file, before much is read: only regular files are opened for reading,
 
 from __future__ import annotations
 
-import errno
-import os
-import stat
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from .. import regularfile
 from ..safeyaml import YamlRefusedError, load
 from .errors import EventsError
 
@@ -28,41 +26,19 @@ GKG since 2015, three lines per 15 minutes) was about 100 MB in 2025; five times
 
 
 def read_regular(path: Path, *, limit: int, what: str) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes; anything else is a one-line :class:`EventsError`."""
-    name = str(path)
+    """The bytes of a regular file of at most ``limit`` bytes (:func:`realpolitik.regularfile.read_regular`);
+    anything else is a one-line :class:`EventsError` naming the file."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise EventsError(f"no such {what}", file=name) from None
-    except IsADirectoryError:
-        raise EventsError(f"is a folder, not a {what}", file=name) from None
-    except OSError as exc:
-        if exc.errno == errno.ENXIO:
-            raise EventsError(f"is not a regular file; give a {what}", file=name) from None
-        raise EventsError(f"cannot read {what}: {exc.strerror}", file=name) from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise EventsError(f"is not a regular file (a device, FIFO or socket); give a {what}", file=name)
-        if info.st_size > limit:
-            raise EventsError(f"{info.st_size:,} bytes is over the limit of {limit:,} bytes for a {what}", file=name)
-        os.set_blocking(fd, True)
-        chunks: list[bytes] = []
-        remaining = limit + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-    except OSError as exc:
-        raise EventsError(f"cannot read {what}: {exc.strerror}", file=name) from None
-    finally:
-        os.close(fd)
-    data = b"".join(chunks)
-    if len(data) > limit:
-        raise EventsError(f"grew past the limit of {limit:,} bytes for a {what} while being read", file=name)
-    return data
+        return regularfile.read_regular(Path(path), limit=limit)
+    except regularfile.FileRefusedError as refused:
+        message = {
+            "missing": f"no such {what}",
+            "directory": f"is a folder, not a {what}",
+            "special": f"is not a regular file (a device, FIFO or socket); give a {what}",
+            "too_large": f"{refused.size:,} bytes is over the limit of {limit:,} bytes for a {what}",
+            "unreadable": f"cannot read {what}: {refused.detail}",
+        }[refused.reason]
+        raise EventsError(message, file=str(path)) from None
 
 
 def read_yaml(path: Path, *, what: str) -> Any:

@@ -8,21 +8,11 @@ before any of it is read.
 
 from __future__ import annotations
 
-import errno
-import os
-import stat
 from pathlib import Path
 
+from ..regularfile import FileRefusedError, read_regular
 from .limits import MAX_SCENARIO_BYTES
 from .problems import Problem, ScenarioError
-
-_KINDS = {
-    stat.S_IFCHR: "a character device",
-    stat.S_IFBLK: "a block device",
-    stat.S_IFIFO: "a FIFO (named pipe)",
-    stat.S_IFSOCK: "a socket",
-    stat.S_IFDIR: "a directory",
-}
 
 
 def too_large(name: str, size: int, limit: int = MAX_SCENARIO_BYTES) -> ScenarioError:
@@ -37,52 +27,22 @@ def read_bytes_bounded(
     limit: int = MAX_SCENARIO_BYTES,
     missing: str = "no such file or built-in scenario",
 ) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes; anything else is a :class:`ScenarioError`.
-
-    The file is opened without blocking (a FIFO would otherwise wait for a writer), checked to be a regular file,
-    its size checked, and then at most ``limit + 1`` bytes are read (a file growing while it is read is caught).
-    """
+    """The bytes of a regular file of at most ``limit`` bytes (:func:`realpolitik.regularfile.read_regular`);
+    anything else is a :class:`ScenarioError` naming the file."""
     name = display or str(path)
-
-    def problem(message: str) -> ScenarioError:
-        return ScenarioError([Problem(name, None, (), message)])
-
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise problem(missing) from None
-    except IsADirectoryError:
-        raise problem("is a directory, not a scenario file") from None
-    except OSError as exc:
-        if exc.errno == errno.ENXIO:  # a socket, or a FIFO nobody writes to on some systems
-            raise problem("is not a regular file; give a scenario file") from None
-        raise problem(f"cannot read file: {exc.strerror}") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            kind = _KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file")
-            if kind == "a directory":
-                raise problem("is a directory, not a scenario file")
-            raise problem(f"is {kind}, not a regular file; give a scenario file")
-        if info.st_size > limit:
-            raise too_large(name, info.st_size, limit)
-        os.set_blocking(fd, True)
-        chunks: list[bytes] = []
-        remaining = limit + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        data = b"".join(chunks)
-    except OSError as exc:
-        raise problem(f"cannot read file: {exc.strerror}") from None
-    finally:
-        os.close(fd)
-    if len(data) > limit:
-        raise too_large(name, len(data), limit)
-    return data
+        return read_regular(path, limit=limit)
+    except FileRefusedError as refused:
+        if refused.reason == "too_large":
+            raise too_large(name, refused.size, limit) from None
+        special = f"is {refused.detail}, not a regular file" if refused.detail else "is not a regular file"
+        message = {
+            "missing": missing,
+            "directory": "is a directory, not a scenario file",
+            "special": f"{special}; give a scenario file",
+            "unreadable": f"cannot read file: {refused.detail}",
+        }[refused.reason]
+        raise ScenarioError([Problem(name, None, (), message)]) from None
 
 
 def read_text(path: Path, *, display: str | None = None) -> str:

@@ -324,17 +324,21 @@ def _read_csv(ind: Indicator, rows: list[Row], as_of: dt.date) -> Reading:
         rate = (float(np.mean(values)), *bootstrap_interval(values, ind.confidence))
         method = f"mean per row, bootstrap {ind.confidence:.0%} interval"
         what = f"{ADVERB[ind.per]} value(s) of the CSV series"
+    return _measured(base, ind, days, total, n, rate, method=method, what=what, series=series, signposts=signs)
+
+
+def _measured(
+    base: Reading,
+    ind: Indicator,
+    days: int,
+    total: float,
+    periods: float,
+    rate: tuple[float, float, float],
+    **changes: Any,
+) -> Reading:
+    """A reading with a measurement (from events or from a CSV series): the rate and the level it puts the issue at."""
     return _replace(
-        base,
-        covered_days=days,
-        total=total,
-        periods=n,
-        rate=rate,
-        level=_levels(ind, rate),
-        method=method,
-        what=what,
-        series=series,
-        signposts=signs,
+        base, covered_days=days, total=total, periods=periods, rate=rate, level=_levels(ind, rate), **changes
     )
 
 
@@ -446,18 +450,7 @@ def _event_reading(base: Reading, daily: dict[dt.date, float], lo: dt.date, hi: 
         lo_k, hi_k = bootstrap_interval(in_window, ind.confidence, stat="sum")
         method = f"bootstrap {ind.confidence:.0%} interval over the {days} covered days"
     rate = (total / exposure, lo_k / exposure, hi_k / exposure)
-    return _replace(
-        base,
-        covered_days=days,
-        total=total,
-        periods=exposure,
-        rate=rate,
-        level=_levels(ind, rate),
-        method=method,
-        what=what,
-        series=series,
-        signposts=signs,
-    )
+    return _measured(base, ind, days, total, exposure, rate, method=method, what=what, series=series, signposts=signs)
 
 
 def _whole_periods(

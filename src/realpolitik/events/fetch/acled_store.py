@@ -79,10 +79,13 @@ def load_page(
     acc.rows += len(rows)
     if not rows:
         return
-    stored = stored_timestamps(con, sorted({str(r["event_id_cnty"]) for r in rows}))
-    newer = {str(r["event_id_cnty"]) for r in rows if str(r["event_id_cnty"]) in stored}
-    newer = {k for k in newer if max(row_timestamp(r) for r in rows if str(r["event_id_cnty"]) == k) > stored[k]}
-    if all(str(r["event_id_cnty"]) in stored for r in rows) and not newer:
+    latest: dict[str, int] = {}  # per event id, its newest timestamp on the page (one pass over the rows)
+    for r in rows:
+        key = str(r["event_id_cnty"])
+        latest[key] = max(latest.get(key, row_timestamp(r)), row_timestamp(r))
+    stored = stored_timestamps(con, sorted(latest))
+    newer = {k for k, ts in latest.items() if k in stored and ts > stored[k]}
+    if latest.keys() <= stored.keys() and not newer:
         acc.duplicates += len(rows)
         return
     path = write_page(folder, name, rows)
